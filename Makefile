@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmmio + vblk: out-of-tree virtio-mmio transport and virtio-blk driver.
+#
+#   make                  build the modules against the Debian arm64 6.1 guest kernel
+#   make KVER=6.12        ... against the 6.12 backports kernel
+#   make KDIR=/lib/modules/$(uname -r)/build ARCH= CROSS_COMPILE=   native build
+#   make run              boot a guest with root=/dev/vda on our drivers
+#   make check            the test matrix (kernels x register layouts x drivers)
+#   make lint             sparse, W=1 and checkpatch
+#   make help             all targets
+#
+# The modules themselves are described in ./Kbuild, so the plain
+# "make -C $KDIR M=$PWD modules" works as well.
+
+KVER ?= 6.1
+ARCH ?= arm64
+CROSS_COMPILE ?= aarch64-linux-gnu-
+export KVER
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+SCRIPTS := $(TOP)/scripts
+
+# Fetched on first use only: a recursively expanded variable.
+KDIR ?= $(shell $(SCRIPTS)/fetch-kernel.sh $(KVER) | sed -n 's/^KDIR=//p')
+
+KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)
+
+.PHONY: all modules clean modules_install deps kernels lint check check-quick run help
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" || { echo "no KDIR: fetching the guest kernel failed" >&2; exit 1; }
+	$(KMAKE) modules
+
+clean:
+	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then $(KMAKE) clean; fi
+	rm -rf $(TOP)/selftests/build
+
+modules_install:
+	$(KMAKE) modules_install
+
+deps:
+	$(SCRIPTS)/host-deps.sh
+
+kernels: deps
+	$(SCRIPTS)/fetch-kernel.sh 6.1 >/dev/null
+	$(SCRIPTS)/fetch-kernel.sh 6.12 >/dev/null
+
+lint: deps
+	$(SCRIPTS)/lint.sh
+
+check: deps
+	$(SCRIPTS)/check.sh $(CHECK_ARGS)
+
+run: deps
+	$(SCRIPTS)/run.sh
+
+help:
+	@sed -n 's/^#   //p' $(TOP)/Makefile

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# build-guest.sh KVER
+#
+# Everything a guest of kernel KVER needs, under $CACHE/build/KVER:
+# the modules built from a copy of this tree (so both kernels' builds can
+# coexist), the selftests, fio, and the initramfs.  Prints the paths as
+# shell assignments (KIMAGE, INITRD, MODDIR, ...).
+. "$(dirname "$0")/lib.sh"
+
+KVER=${1:?usage: build-guest.sh KVER}
+"$TOP/scripts/fetch-kernel.sh" "$KVER" >/dev/null
+# shellcheck disable=SC1090
+. "$(kdir_root "$KVER")/env"
+out=$CACHE/build/$KVER
+mkdir -p "$out"
+
+modules() {
+	mkdir -p "$out/src"
+	# only the files kbuild reads, so stale objects never leak in
+	tar -C "$TOP" -cf - --exclude=generated Kbuild drivers include scripts/compat-probe.sh scripts/probes | tar -C "$out/src" -xf -
+	make -C "$KDIR" M="$out/src" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+		W=1 KCFLAGS=-Werror modules
+	mkdir -p "$out/modules"
+	cp "$out"/src/*.ko "$out/modules/"
+}
+step "modules-$KVER" modules
+
+KSFT=$("$TOP/scripts/fetch-ksrc.sh" | sed -n 's/^KSFT=//p')
+[ -n "$KSFT" ] || die "no kselftest headers"
+testbin=$CACHE/build/selftests
+step selftests make -C "$TOP/selftests" KSFT="$KSFT" OUT="$testbin"
+"$TOP/scripts/build-fio.sh" >/dev/null || die "building fio failed"
+step "initramfs-$KVER" "$TOP/scripts/mkinitramfs.sh" "$KVER" "$out/modules" \
+	"$testbin" "$out/initramfs.cpio"
+
+cat <<ENV
+KVER=$KVER
+KPKGVER=$KPKGVER
+KREL=$KREL
+KIMAGE=$KIMAGE
+INITRD=$out/initramfs.cpio
+MODDIR=$out/modules
+ENV

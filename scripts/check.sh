@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# check.sh: the test matrix behind "make check".
+#
+#   kernel {6.1, 6.12} x virtio-mmio {legacy, modern} x drivers {ours, intree}
+#
+# Each lane boots a guest that runs selftests/ and prints framed TAP on the
+# console; this script collects it, adds host-side checks (e2fsck -fn of the
+# file system the guest wrote), prints TAP for the whole run, the closing
+# "N passed, N failed, N skipped" line, names every failure, and exits
+# non-zero on any.  Environment:
+#   KVERS="6.1 6.12"  LAYOUTS="legacy modern"  DRIVERS="ours intree"
+#     (driver sets: ours = vmmio + vblk, intree = virtio_mmio + virtio_blk,
+#      vmmio = vmmio + virtio_blk, vblk = virtio_mmio + vblk)
+#   ONLY=test,test    run only these guest tests (names as in the TAP)
+#   V=1               show the guest consoles
+. "$(dirname "$0")/lib.sh"
+
+KVERS=${KVERS:-6.1 6.12}
+LAYOUTS=${LAYOUTS:-legacy modern}
+DRIVERS=${DRIVERS:-ours intree}
+# Whether each of our modules serves block I/O yet (their issues turn these
+# on).  A lane whose driver set includes one that does not skips its device
+# tests with that reason; the in-tree lanes always run them.
+VMMIO_SERVES_IO=0
+VBLK_SERVES_IO=0
+
+results=$CACHE/check/results.txt
+mkdir -p "$CACHE/check"
+: >"$results"
+t_start=$(date +%s)
+
+dtb=$CACHE/build/qemu-virt-gicv3.dtb
+"$TOP/scripts/build-dtb.sh" "$TOP/dts/qemu-virt-gicv3.dts" "$dtb"
+
+# run_lane KVER LAYOUT DRIVERS: boot one guest, append its results
+run_lane() {
+	local kver=$1 layout=$2 drv=$3 lane dir expect=1 dtbarg=() dtbname rc=0
+	lane=$kver-$layout-$drv
+	dir=$CACHE/check/$lane
+	rm -rf "$dir" && mkdir -p "$dir"
+	case "$drv" in
+	ours) [ $VMMIO_SERVES_IO = 1 ] && [ $VBLK_SERVES_IO = 1 ] || expect=0 ;;
+	vmmio) [ $VMMIO_SERVES_IO = 1 ] || expect=0 ;;
+	vblk) [ $VBLK_SERVES_IO = 1 ] || expect=0 ;;
+	esac
+	# the project's own device tree on the 6.1 lanes, QEMU's on 6.12
+	if [ "$kver" = 6.1 ]; then
+		dtbarg=(--dtb "$dtb"); dtbname=dts/qemu-virt-gicv3.dts
+	else
+		dtbname="QEMU's"
+	fi
+	truncate -s 64M "$dir/scratch.img" "$dir/fs.img"
+	echo "# lane $lane: kernel $KREL ($KPKGVER), $layout virtio-mmio, $drv drivers, $dtbname device tree" >&2
+	local t0=$(date +%s)
+	"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
+		"--$layout" --timeout 600 --log "$dir/console.log" \
+		--append "rig.mode=check rig.drivers=$drv rig.expect_disks=$expect loglevel=1 ${ONLY:+rig.only=$ONLY}" \
+		--disk "file=$dir/scratch.img,format=raw|serial=scratch" \
+		--disk "file=$dir/fs.img,format=raw|serial=fs" || rc=$?
+	echo "  [lane $lane] guest done in $(($(date +%s) - t0))s (qemu rc=$rc)" >&2
+	{
+		awk -f "$TOP/scripts/tap-collect.awk" "$dir/console.log"
+		[ $rc = 0 ] || printf 'fail\tqemu.exit\tQEMU exited with %s\n' "$rc"
+		host_fs_checks "$dir"
+	} | sed "s/^\([a-z]*\)\t/\1\t$lane: /" >>"$results"
+	if grep -q "^fail	$lane: " "$results"; then
+		echo "  [lane $lane] console log: $dir/console.log" >&2
+	fi
+}
+
+# The file system the guest made must pass the host's e2fsck -fn and hold
+# the marker the guest wrote last.
+host_fs_checks() {
+	local dir=$1 st
+	st=$(awk -F'\t' '$2 == "t_ext4.leave_marker" { print $1 }' < <(awk -f "$TOP/scripts/tap-collect.awk" "$dir/console.log"))
+	case "$st" in
+	pass) ;;
+	"") return 0 ;;
+	*) printf 'skip\thost.e2fsck_fn\tthe guest wrote no file system\n'
+	   printf 'skip\thost.marker\tthe guest wrote no file system\n'
+	   return 0 ;;
+	esac
+	if e2fsck -fn "$dir/fs.img" >"$dir/e2fsck.log" 2>&1; then
+		printf 'pass\thost.e2fsck_fn\t\n'
+	else
+		printf 'fail\thost.e2fsck_fn\tsee %s\n' "$dir/e2fsck.log"
+	fi
+	if debugfs -R 'cat /rig-marker' "$dir/fs.img" 2>/dev/null | grep -q '^rig-ext4-ok'; then
+		printf 'pass\thost.marker\t\n'
+	else
+		printf 'fail\thost.marker\t/rig-marker missing or wrong\n'
+	fi
+}
+
+for kver in $KVERS; do
+	genv=$("$TOP/scripts/build-guest.sh" "$kver") || die "building the $kver guest failed"
+	eval "$genv"
+	echo "# kernel $kver: $KREL, Debian package $KPKGVER" >&2
+	for layout in $LAYOUTS; do
+		for drv in $DRIVERS; do
+			run_lane "$kver" "$layout" "$drv"
+		done
+	done
+done
+
+# TAP for the whole run
+total=$(wc -l <"$results")
+echo "TAP version 13"
+echo "1..$total"
+awk -F'\t' '{
+	n++
+	if ($1 == "fail") print "not ok " n " " $2 ($3 != "" ? " # " $3 : "")
+	else if ($1 == "skip") print "ok " n " " $2 " # SKIP " $3
+	else print "ok " n " " $2
+}' "$results"
+pass=$(grep -c '^pass' "$results" || true)
+fail=$(grep -c '^fail' "$results" || true)
+skip=$(grep -c '^skip' "$results" || true)
+for kver in $KVERS; do
+	echo "# kernel $kver: $(sed -n 's/^KREL=//p' "$(kdir_root "$kver")/env") ($(sed -n 's/^KPKGVER=//p' "$(kdir_root "$kver")/env"))"
+done
+awk -F'\t' '{ split($2, a, ": "); c[a[1]]++ } END { for (l in c) printf "# lane %s: %d cases\n", l, c[l] }' "$results" | sort
+if [ "$fail" -gt 0 ]; then
+	echo "# failures:"
+	grep '^fail' "$results" | cut -f2,3 | sed 's/^/#   /; s/\t/ -- /'
+fi
+echo "# time: $(($(date +%s) - t_start))s"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# fetch-kernel.sh KVER   (KVER: 6.1 | 6.12)
+#
+# Resolves the Debian arm64 kernel that the linux-image-arm64 metapackage
+# names for KVER (the ABI number changes with security updates), downloads
+# its image, headers and the host's kbuild tools into the cache, unpacks
+# them with dpkg-deb -x and makes the headers usable for cross builds.
+# Writes $CACHE/kernel-KVER/env (KREL, KPKGVER, KDIR, KIMAGE, KMODDIR).
+. "$(dirname "$0")/lib.sh"
+
+KVER=${1:-6.1}
+suite=$(kver_suite "$KVER")
+out=$(kdir_root "$KVER")
+APT=$TOP/scripts/apt-private.sh
+hostarch=$(dpkg --print-architecture)
+
+# newest version of the metapackage in the KVER series
+metaver=$("$APT" cache madison linux-image-arm64:arm64 |
+	awk -F'|' -v k="$KVER" '{ gsub(/ /, "", $2) } index($2, k ".") == 1 { print $2; exit }')
+[ -n "$metaver" ] || die "no linux-image-arm64 $KVER.x in the reachable archive ($suite)"
+
+depends() { # PKG VERSION -> its Depends, one package name a line
+	"$APT" cache show "$1=$2" | sed -n 's/^Depends: //p' | head -n1 |
+		tr ',' '\n' | sed -E 's/^ *//; s/ .*//; s/\|.*//'
+}
+imgpkg=$(depends linux-image-arm64:arm64 "$metaver" | grep '^linux-image-')
+hdrpkg=$(depends linux-headers-arm64:arm64 "$metaver" | grep '^linux-headers-')
+commonpkg=$(depends "$hdrpkg:arm64" "$metaver" | grep '^linux-headers-.*-common')
+kbuildpkg=$(depends "$hdrpkg:arm64" "$metaver" | grep '^linux-kbuild-')
+[ -n "$imgpkg" ] && [ -n "$hdrpkg" ] && [ -n "$commonpkg" ] && [ -n "$kbuildpkg" ] ||
+	die "cannot resolve the packages of linux-image-arm64 $metaver"
+krel=${imgpkg#linux-image-}
+
+if stamp_ok "kernel-$KVER" "$metaver" && [ -f "$out/env" ]; then
+	cat "$out/env"
+	exit 0
+fi
+
+fetch() {
+	rm -rf "$out" && mkdir -p "$out/debs" "$out/root"
+	cd "$out/debs"
+	"$APT" download "$imgpkg:arm64=$metaver" "$hdrpkg:arm64=$metaver" \
+		"$commonpkg=$metaver" "$kbuildpkg:$hostarch=$metaver"
+	for d in *.deb; do dpkg-deb -x "$d" "$out/root"; done
+}
+step "fetch-kernel-$KVER" fetch
+
+root=$out/root
+kdir=$root/usr/src/linux-headers-$krel
+[ -d "$kdir" ] || die "no headers at $kdir"
+# The headers' Makefile and symlinks point at absolute /usr/... paths:
+# point them into the cache instead.
+sed -i "s#/usr/src/#$root/usr/src/#g" "$kdir/Makefile"
+find "$root/usr/src" "$root/usr/lib" -type l | while read -r l; do
+	t=$(readlink "$l")
+	case "$t" in /*) ln -sfn "$root$t" "$l" ;; esac
+done
+image=$(ls "$root"/boot/vmlinuz-* | head -n1)
+# the image package leaves modules.dep to its postinst: make it here
+depmod -b "$root" "$krel" || die "depmod failed for $krel"
+
+cat >"$out/env" <<ENV
+KVER=$KVER
+KPKGVER=$metaver
+KREL=$krel
+KDIR=$kdir
+KIMAGE=$image
+KMODDIR=$root/lib/modules/$krel
+ENV
+stamp_set "kernel-$KVER" "$metaver"
+cat "$out/env"

@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common helpers for the rig scripts; sourced, never run.
+#
+# Every long step goes through step(): one line saying what runs, one line
+# with its duration at the end.  With V=1 the step's output goes to the
+# terminal, otherwise to a log under $LOGDIR which is printed on failure.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${VMMIO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmmio}
+LOGDIR=$CACHE/logs
+mkdir -p "$CACHE" "$LOGDIR"
+: "${V:=0}"
+
+die() { echo "error: $*" >&2; exit 1; }
+note() { echo "  $*" >&2; }
+
+# step NAME CMD...: run CMD, timed; keep its log under $LOGDIR/NAME.log
+step() {
+	local name=$1 t0 rc=0 log
+	shift
+	log=$LOGDIR/$name.log
+	t0=$(date +%s)
+	echo "  [$name] start" >&2
+	# In the background, so that "set -e" holds inside CMD: bash ignores
+	# it in anything run on the left of "||".
+	if [ "$V" = 1 ]; then
+		"$@" > >(tee "$log" >&2) 2>&1 &
+	else
+		"$@" >"$log" 2>&1 &
+	fi
+	wait $! || rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "  [$name] FAILED after $(($(date +%s) - t0))s (rc=$rc), last lines of $log:" >&2
+		tail -n 30 "$log" >&2
+		return $rc
+	fi
+	echo "  [$name] done in $(($(date +%s) - t0))s" >&2
+}
+
+# stamp_ok NAME KEY: true if the stamp NAME was written with KEY
+stamp_ok() { [ -f "$CACHE/stamps/$1" ] && [ "$(cat "$CACHE/stamps/$1")" = "$2" ]; }
+stamp_set() { mkdir -p "$CACHE/stamps"; printf '%s' "$2" >"$CACHE/stamps/$1"; }
+
+# hash of files' contents (inputs of a cached step)
+hash_files() { cat "$@" | sha256sum | cut -c1-16; }
+
+# guest kernel selection: KVER is 6.1 (bookworm) or 6.12 (bookworm-backports)
+kver_suite() {
+	case "$1" in
+	6.1) echo bookworm ;;
+	6.12) echo bookworm-backports ;;
+	*) die "unknown KVER '$1' (use 6.1 or 6.12)" ;;
+	esac
+}
+kdir_root() { echo "$CACHE/kernel-$1"; }

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# mkinitramfs.sh KVER MODDIR TESTBIN OUT
+#
+# Builds the guest's initramfs (an uncompressed newc cpio) from
+#   - busybox and e2fsprogs (scripts/fetch-userland.sh), fio if built,
+#   - the kernel's own modules the rig uses (in-tree virtio_mmio and
+#     virtio_blk for the reference lanes, ext4, null_blk, ...), with their
+#     dependencies, decompressed, and a modules.dep busybox understands,
+#   - our vmmio.ko and vblk.ko from MODDIR (as extra/),
+#   - the test binaries from TESTBIN and selftests/guest, selftests/sh.
+. "$(dirname "$0")/lib.sh"
+
+KVER=${1:?usage: mkinitramfs.sh KVER MODDIR TESTBIN OUT}
+MODDIR=$2
+TESTBIN=$3
+OUT=$4
+# shellcheck disable=SC1090
+. "$(kdir_root "$KVER")/env"
+USERLAND=$("$TOP/scripts/fetch-userland.sh" | sed -n 's/^USERLAND=//p')
+
+# the in-tree modules the rig loads by name; their dependencies follow
+WANT_MODS="virtio_mmio virtio_blk virtio_pci virtio_net virtio_console
+	virtio_rng null_blk ext4 crc32c_generic libcrc32c"
+
+stage=$(mktemp -d "$CACHE/initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,proc,sys,dev,tmp,mnt,etc,rig/bin,rig/sh}
+cp "$USERLAND/bin/busybox" "$stage/bin/"
+# the kernel's request_module() runs /sbin/modprobe (e.g. for crc32c)
+ln -s ../bin/busybox "$stage/sbin/modprobe"
+cp -a "$USERLAND/lib/ld-linux-aarch64.so.1" "$stage/lib/"
+cp -a "$USERLAND/lib/aarch64-linux-gnu" "$stage/lib/"
+mkdir -p "$stage/usr/lib"
+cp -a "$USERLAND/usr/lib/aarch64-linux-gnu" "$stage/usr/lib/"
+rm -rf "$stage/usr/lib/aarch64-linux-gnu/gconv"
+for p in mke2fs e2fsck; do cp "$USERLAND/sbin/$p" "$stage/sbin/"; done
+ln -s mke2fs "$stage/sbin/mkfs.ext4"
+ln -s e2fsck "$stage/sbin/fsck.ext4"
+[ -f "$CACHE/userland/fio" ] && cp "$CACHE/userland/fio" "$stage/usr/bin/"
+
+# kernel modules: closure of WANT_MODS over modules.dep, decompressed
+dst=$stage/lib/modules/$KREL
+mkdir -p "$dst/extra"
+dep=$KMODDIR/modules.dep
+declare -A seen=()
+add_mod() { # relative path as in modules.dep (maybe .ko.xz)
+	local rel=$1 d
+	[ -n "${seen[$rel]:-}" ] && return 0
+	seen[$rel]=1
+	mkdir -p "$dst/$(dirname "$rel")"
+	case "$rel" in
+	*.xz) xz -dc "$KMODDIR/$rel" >"$dst/${rel%.xz}" ;;
+	*.zst) zstd -qdc "$KMODDIR/$rel" >"$dst/${rel%.zst}" ;;
+	*) cp "$KMODDIR/$rel" "$dst/$rel" ;;
+	esac
+	for d in $(grep -E "^$rel:" "$dep" | cut -d: -f2); do add_mod "$d"; done
+}
+for m in $WANT_MODS; do
+	rel=$(grep -E "/$m\.ko(\.xz|\.zst)?:" "$dep" | head -n1 | cut -d: -f1) || true
+	[ -n "$rel" ] && add_mod "$rel"
+done
+for ko in "$MODDIR"/*.ko; do cp "$ko" "$dst/extra/"; done
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	[ -f "$KMODDIR/$f" ] && cp "$KMODDIR/$f" "$dst/"
+done
+depmod -b "$stage" "$KREL" || die "depmod failed on the staged modules"
+
+cp "$TOP/selftests/guest/init" "$stage/init"
+cp "$TOP/selftests/guest/runner.sh" "$TOP/selftests/guest/lib.sh" "$stage/rig/"
+cp "$TOP"/selftests/sh/*.sh "$stage/rig/sh/"
+if [ -d "$TESTBIN" ]; then
+	find "$TESTBIN" -maxdepth 1 -type f -perm -u+x -exec cp {} "$stage/rig/bin/" \;
+fi
+echo "root:x:0:0:root:/:/bin/sh" >"$stage/etc/passwd"
+
+mkdir -p "$(dirname "$OUT")"
+(cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"

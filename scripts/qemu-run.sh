@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# qemu-run.sh [options]: boot the aarch64 guest under QEMU (TCG).
+#
+#   --kernel IMG        kernel image (required)
+#   --initrd CPIO       initramfs
+#   --append STR        kernel command line (console=ttyAMA0 is added)
+#   --dtb FILE          the user's device tree (default: QEMU's own)
+#   --legacy|--modern   virtio-mmio register layout v1 (QEMU default) or v2
+#   --disk DRIVE[|DEV]  a virtio-blk disk: DRIVE goes to -drive (after
+#                       if=none,id=dN), DEV to -device virtio-blk-device;
+#                       e.g. "file=a.img,format=raw|serial=scratch" or
+#                       "driver=null-co,size=1G|serial=null"; repeatable
+#   --smp N --mem MB    CPUs (2) and memory (1024)
+#   --nic               a virtio-net device (none by default)
+#   --timeout SECS      kill QEMU after SECS (0: never; default 300)
+#   --log FILE          keep the console output in FILE
+#   --interactive       console on this terminal (Ctrl-A X quits)
+#   --qemu BIN          QEMU binary (default qemu-system-aarch64)
+#   -- ARGS             more QEMU arguments
+# Exit status: QEMU's, or 124 on timeout.
+. "$(dirname "$0")/lib.sh"
+
+kernel= initrd= append= dtb= legacy=true smp=2 mem=1024 nic=0
+timeout=300 log= interactive=0 qemu=qemu-system-aarch64
+disks=() extra=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
+	--append) append=$2; shift ;;
+	--dtb) dtb=$2; shift ;;
+	--legacy) legacy=true ;;
+	--modern) legacy=false ;;
+	--disk) disks+=("$2"); shift ;;
+	--smp) smp=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	--nic) nic=1 ;;
+	--timeout) timeout=$2; shift ;;
+	--log) log=$2; shift ;;
+	--interactive) interactive=1 ;;
+	--qemu) qemu=$2; shift ;;
+	--) shift; extra=("$@"); break ;;
+	*) die "qemu-run.sh: unknown option '$1'" ;;
+	esac
+	shift
+done
+[ -n "$kernel" ] || die "qemu-run.sh: --kernel is required"
+
+args=(-machine virt,gic-version=3 -cpu cortex-a57 -smp "$smp" -m "$mem"
+	-kernel "$kernel" -append "console=ttyAMA0 $append"
+	-global "virtio-mmio.force-legacy=$legacy" -no-reboot)
+[ -n "$initrd" ] && args+=(-initrd "$initrd")
+[ -n "$dtb" ] && args+=(-dtb "$dtb")
+i=0
+for d in "${disks[@]}"; do
+	drive=${d%%|*}
+	dev=
+	[ "$d" != "$drive" ] && dev=",${d#*|}"
+	args+=(-drive "if=none,id=d$i,$drive" -device "virtio-blk-device,drive=d$i$dev")
+	i=$((i + 1))
+done
+if [ $nic = 1 ]; then
+	args+=(-netdev user,id=n0 -device virtio-net-device,netdev=n0)
+else
+	args+=(-nic none)
+fi
+if [ $interactive = 1 ]; then
+	args+=(-nographic)
+else
+	args+=(-display none -monitor none -serial stdio)
+fi
+args+=("${extra[@]}")
+
+[ "$V" = 1 ] && echo "  $qemu ${args[*]}" >&2
+tmo=()
+[ "$timeout" != 0 ] && tmo=(timeout --foreground -k 5 "$timeout")
+if [ $interactive = 1 ]; then
+	exec "${tmo[@]}" "$qemu" "${args[@]}"
+elif [ -n "$log" ]; then
+	rc=0
+	if [ "$V" = 1 ]; then
+		"${tmo[@]}" "$qemu" "${args[@]}" </dev/null 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+	else
+		"${tmo[@]}" "$qemu" "${args[@]}" </dev/null >"$log" 2>&1 || rc=$?
+	fi
+	exit $rc
+else
+	exec "${tmo[@]}" "$qemu" "${args[@]}" </dev/null
+fi

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers shared by the guest's init, runner and shell tests (sourced).
+
+# rig.* parameters of the kernel command line -> RIG_* variables
+rig_parse_cmdline() {
+	RIG_MODE=shell
+	RIG_DRIVERS=ours
+	RIG_EXPECT_DISKS=1
+	RIG_ROOT=
+	RIG_FALLBACK=
+	for arg in $(cat /proc/cmdline); do
+		case "$arg" in
+		rig.mode=*) RIG_MODE=${arg#*=} ;;
+		rig.drivers=*) RIG_DRIVERS=${arg#*=} ;;
+		rig.expect_disks=*) RIG_EXPECT_DISKS=${arg#*=} ;;
+		rig.only=*) RIG_ONLY=${arg#*=} ;;
+		rig.fallback=*) RIG_FALLBACK=${arg#*=} ;;
+		root=*) RIG_ROOT=${arg#*=} ;;
+		esac
+	done
+	export RIG_MODE RIG_FALLBACK RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY
+	rig_parse_drivers
+}
+
+# RIG_DRIVERS -> the module names of that driver set
+rig_parse_drivers() {
+	case "$RIG_DRIVERS" in
+	ours) RIG_TRANSPORT_MOD=vmmio; RIG_BLK_MOD=vblk ;;
+	intree) RIG_TRANSPORT_MOD=virtio_mmio; RIG_BLK_MOD=virtio_blk ;;
+	# one of ours against the other's in-tree twin
+	vmmio) RIG_TRANSPORT_MOD=vmmio; RIG_BLK_MOD=virtio_blk ;;
+	vblk) RIG_TRANSPORT_MOD=virtio_mmio; RIG_BLK_MOD=vblk ;;
+	*) RIG_TRANSPORT_MOD=; RIG_BLK_MOD= ;;
+	esac
+	export RIG_DRIVERS RIG_TRANSPORT_MOD RIG_BLK_MOD
+}
+
+# wait up to $2 tenths of a second for the path $1 to exist
+rig_wait_path() {
+	local i=0
+	while [ ! -e "$1" ] && [ $i -lt "$2" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+rig_modprobe() {
+	modprobe "$@" 2>/dev/null || modprobe "$@"
+}
+
+# ext4 and the crc32c it asks the crypto API for at mount time
+rig_load_ext4() {
+	modprobe -q crc32c_generic
+	modprobe ext4
+}
+
+rig_load_drivers() {
+	[ -n "$RIG_TRANSPORT_MOD" ] || return 0
+	rig_modprobe "$RIG_TRANSPORT_MOD" && rig_modprobe "$RIG_BLK_MOD"
+}
+
+# the /dev node of the virtio disk whose serial is $1 (empty if none)
+rig_disk_by_serial() {
+	local s
+	for s in /sys/block/vd*/serial; do
+		[ -f "$s" ] || continue
+		if [ "$(cat "$s")" = "$1" ]; then
+			s=${s%/serial}
+			echo "/dev/${s##*/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# wait up to $2 tenths of a second for the disk with serial $1
+rig_wait_disk() {
+	local i=0
+	while [ $i -lt "$2" ]; do
+		rig_disk_by_serial "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# TAP output for shell tests, in the shape kselftest_harness.h prints
+TAP_N=0
+TAP_FAIL=0
+tap_plan() { echo "TAP version 13"; echo "1..$1"; }
+tap_ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N $1"; }
+tap_not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAIL=$((TAP_FAIL + 1)); echo "not ok $TAP_N $1"; }
+tap_skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N $1 # SKIP $2"; }
+# tap_check NAME CMD...: ok if CMD succeeds, with its output as diagnostics
+tap_check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		tap_ok "$name"
+	else
+		echo "$out" | sed 's/^/# /'
+		tap_not_ok "$name"
+	fi
+}
+tap_exit() { [ $TAP_FAIL -eq 0 ]; exit $?; }

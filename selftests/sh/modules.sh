@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Module tests: the lane's transport and block driver load, unload and
+# reload cleanly, and leave no warning taint behind.  They end with both
+# modules loaded, ready for the device tests.
+. /rig/lib.sh
+tap_plan 9
+
+T=$RIG_TRANSPORT_MOD
+B=$RIG_BLK_MOD
+loaded() { [ -d "/sys/module/$1" ]; }
+gone() { ! [ -d "/sys/module/$1" ]; }
+load() { modprobe "$1" && loaded "$1"; }
+unload() { rmmod "$1" && gone "$1"; }
+vermagic_ok() {
+	local f v
+	f=$(modinfo -F filename "$1" 2>/dev/null) || f=$(modprobe -l 2>/dev/null | grep "/$1.ko")
+	v=$(modinfo -F vermagic "$1")
+	echo "# $1: vermagic '$v'"
+	case "$v" in "$(uname -r) "*) return 0 ;; esac
+	return 1
+}
+cycles() {
+	local i=0
+	while [ $i -lt "$1" ]; do
+		load "$T" && load "$B" && unload "$B" && unload "$T" || return 1
+		i=$((i + 1))
+	done
+}
+# taint bits other than out-of-tree (O, 4096) and unsigned (E, 8192)
+# mean a warning, a forced load or worse
+taint_clean() {
+	local t
+	t=$(cat /proc/sys/kernel/tainted)
+	echo "# tainted=$t"
+	[ $((t & ~(4096 | 8192))) -eq 0 ]
+}
+both_sets() {
+	# the two driver sets have distinct names and can sit in one guest
+	modprobe vmmio && modprobe vblk && modprobe virtio_mmio &&
+		modprobe virtio_blk || return 1
+	rmmod virtio_blk vblk virtio_mmio vmmio || return 1
+	! grep -qE '^(vmmio|vblk|virtio_mmio|virtio_blk) ' /proc/modules
+}
+
+if [ -z "$T" ]; then
+	for n in transport_vermagic blk_vermagic transport_load blk_load \
+		blk_unload transport_unload reload_10_cycles both_sets_coexist \
+		taint_clean; do
+		tap_skip $n "no driver set in this lane"
+	done
+	exit 0
+fi
+tap_check transport_vermagic vermagic_ok "$T"
+tap_check blk_vermagic vermagic_ok "$B"
+tap_check transport_load load "$T"
+tap_check blk_load load "$B"
+tap_check blk_unload unload "$B"
+tap_check transport_unload unload "$T"
+tap_check reload_10_cycles cycles 10
+tap_check both_sets_coexist both_sets
+tap_check taint_clean taint_clean
+load "$T" && load "$B"
+tap_exit
