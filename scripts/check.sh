@@ -18,11 +18,11 @@
 
 KVERS=${KVERS:-6.1 6.12}
 LAYOUTS=${LAYOUTS:-legacy modern}
-DRIVERS=${DRIVERS:-ours intree}
+DRIVERS=${DRIVERS:-ours intree vmmio}
 # Whether each of our modules serves block I/O yet (their issues turn these
 # on).  A lane whose driver set includes one that does not skips its device
 # tests with that reason; the in-tree lanes always run them.
-VMMIO_SERVES_IO=0
+VMMIO_SERVES_IO=1
 VBLK_SERVES_IO=0
 
 results=$CACHE/check/results.txt
@@ -30,8 +30,12 @@ mkdir -p "$CACHE/check"
 : >"$results"
 t_start=$(date +%s)
 
-dtb=$CACHE/build/qemu-virt-gicv3.dtb
-"$TOP/scripts/build-dtb.sh" "$TOP/dts/qemu-virt-gicv3.dts" "$dtb"
+# the project's device tree, plus two broken virtio,mmio nodes that must
+# fail alone (selftests/dts/)
+dtb=$CACHE/build/virt-broken-nodes.dtb
+"$TOP/scripts/build-dtb.sh" "$TOP/selftests/dts/virt-broken-nodes.dts" "$dtb"
+# virtio devices in every lane: 5 disks, rng, console, net
+NVIRTIO=8
 
 # run_lane KVER LAYOUT DRIVERS: boot one guest, append its results
 run_lane() {
@@ -46,35 +50,57 @@ run_lane() {
 	esac
 	# the project's own device tree on the 6.1 lanes, QEMU's on 6.12
 	if [ "$kver" = 6.1 ]; then
-		dtbarg=(--dtb "$dtb"); dtbname=dts/qemu-virt-gicv3.dts
+		dtbarg=(--dtb "$dtb"); dtbname="dts/qemu-virt-gicv3.dts + broken nodes"
 	else
 		dtbname="QEMU's"
 	fi
 	truncate -s 64M "$dir/scratch.img" "$dir/fs.img"
 	echo "# lane $lane: kernel $KREL ($KPKGVER), $layout virtio-mmio, $drv drivers, $dtbname device tree" >&2
-	local t0=$(date +%s)
+	local t0=$(date +%s) agent
+	# the guest asks for QMP commands (resize, ...) through its console
+	"$TOP/scripts/qmp-agent.py" "$dir/console.log" "$dir/qmp.sock" 2>"$dir/qmp-agent.log" &
+	agent=$!
 	"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
 		"--$layout" --timeout 600 --log "$dir/console.log" \
-		--append "rig.mode=check rig.drivers=$drv rig.expect_disks=$expect loglevel=1 ${ONLY:+rig.only=$ONLY}" \
+		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect loglevel=1 ${ONLY:+rig.only=$ONLY}" \
 		--disk "file=$dir/scratch.img,format=raw|serial=scratch" \
-		--disk "file=$dir/fs.img,format=raw|serial=fs" || rc=$?
+		--disk "file=$dir/fs.img,format=raw|serial=fs" \
+		--disk "driver=null-co,size=64M|serial=null0" \
+		--disk "driver=null-co,size=64M|serial=null1" \
+		--disk "driver=null-co,size=64M|serial=null2" \
+		-- -qmp "unix:$dir/qmp.sock,server=on,wait=off" \
+		-device virtio-rng-device \
+		-chardev "file,id=con0,path=$dir/hvc0.out" \
+		-device virtio-serial-device -device virtconsole,chardev=con0 \
+		-netdev user,id=net0,restrict=on -device virtio-net-device,netdev=net0 || rc=$?
+	kill "$agent" 2>/dev/null || true
+	wait "$agent" 2>/dev/null || true
 	echo "  [lane $lane] guest done in $(($(date +%s) - t0))s (qemu rc=$rc)" >&2
 	{
 		awk -f "$TOP/scripts/tap-collect.awk" "$dir/console.log"
 		[ $rc = 0 ] || printf 'fail\tqemu.exit\tQEMU exited with %s\n' "$rc"
-		host_fs_checks "$dir"
+		host_checks "$dir"
 	} | sed "s/^\([a-z]*\)\t/\1\t$lane: /" >>"$results"
 	if grep -q "^fail	$lane: " "$results"; then
 		echo "  [lane $lane] console log: $dir/console.log" >&2
 	fi
 }
 
-# The file system the guest made must pass the host's e2fsck -fn and hold
-# the marker the guest wrote last.
-host_fs_checks() {
-	local dir=$1 st
-	st=$(awk -F'\t' '$2 == "t_ext4.leave_marker" { print $1 }' < <(awk -f "$TOP/scripts/tap-collect.awk" "$dir/console.log"))
-	case "$st" in
+# Host-side halves of guest tests: the file system the guest made must
+# pass the host's e2fsck -fn and hold the marker the guest wrote last; the
+# bytes the guest wrote to virtio_console must be in the chardev file.
+host_checks() {
+	local dir=$1 res
+	res=$(awk -f "$TOP/scripts/tap-collect.awk" "$dir/console.log")
+	case "$(echo "$res" | awk -F'\t' '$2 == "t_virtio_devs.virtio_console_writes" { print $1 }')" in
+	pass)
+		if grep -q '^rig-console-ok' "$dir/hvc0.out" 2>/dev/null; then
+			printf 'pass\thost.console_bytes\t\n'
+		else
+			printf 'fail\thost.console_bytes\tnothing from virtio_console in %s\n' "$dir/hvc0.out"
+		fi ;;
+	esac
+	case "$(echo "$res" | awk -F'\t' '$2 == "t_ext4.leave_marker" { print $1 }')" in
 	pass) ;;
 	"") return 0 ;;
 	*) printf 'skip\thost.e2fsck_fn\tthe guest wrote no file system\n'

@@ -58,7 +58,8 @@ add_mod() { # relative path as in modules.dep (maybe .ko.xz)
 	for d in $(grep -E "^$rel:" "$dep" | cut -d: -f2); do add_mod "$d"; done
 }
 for m in $WANT_MODS; do
-	rel=$(grep -E "/$m\.ko(\.xz|\.zst)?:" "$dep" | head -n1 | cut -d: -f1) || true
+	# module file names use '-' or '_' (virtio-rng.ko)
+	rel=$(grep -E "/${m//_/[-_]}\.ko(\.xz|\.zst)?:" "$dep" | head -n1 | cut -d: -f1) || true
 	[ -n "$rel" ] && add_mod "$rel"
 done
 for ko in "$MODDIR"/*.ko; do cp "$ko" "$dst/extra/"; done

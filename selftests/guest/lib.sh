@@ -15,10 +15,12 @@ rig_parse_cmdline() {
 		rig.expect_disks=*) RIG_EXPECT_DISKS=${arg#*=} ;;
 		rig.only=*) RIG_ONLY=${arg#*=} ;;
 		rig.fallback=*) RIG_FALLBACK=${arg#*=} ;;
+		rig.layout=*) RIG_LAYOUT=${arg#*=} ;;
+		rig.nvirtio=*) RIG_NVIRTIO=${arg#*=} ;;
 		root=*) RIG_ROOT=${arg#*=} ;;
 		esac
 	done
-	export RIG_MODE RIG_FALLBACK RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY
+	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY
 	rig_parse_drivers
 }
 
@@ -82,6 +84,11 @@ rig_wait_disk() {
 		i=$((i + 1))
 	done
 	return 1
+}
+
+# ask the host to send a QMP command (scripts/qmp-agent.py reads it)
+rig_qmp() {
+	echo "# rig: qmp $1" >/dev/console
 }
 
 # TAP output for shell tests, in the shape kselftest_harness.h prints

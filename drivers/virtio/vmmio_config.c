@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The virtio_config_ops of vmmio: what the virtio core and the device
+ * drivers (virtio_blk, vblk, virtio_net, ...) call on a virtio-mmio device.
+ * Register-layout differences go through vm->layout.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/interrupt.h>
+#include <linux/iopoll.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include <linux/virtio_ring.h>
+
+#include "vmmio.h"
+
+/* the largest split ring (virtio 1.2, 2.7.1) */
+#define VMMIO_MAX_QUEUE_SIZE	32768
+
+static void vmmio_get(struct virtio_device *vdev, unsigned int offset,
+		      void *buf, unsigned int len)
+{
+	struct vmmio_device *vm = to_vmmio(vdev);
+
+	vm->layout->config_get(vm, offset, buf, len);
+}
+
+static void vmmio_set(struct virtio_device *vdev, unsigned int offset,
+		      const void *buf, unsigned int len)
+{
+	struct vmmio_device *vm = to_vmmio(vdev);
+
+	vm->layout->config_set(vm, offset, buf, len);
+}
+
+static u32 vmmio_generation(struct virtio_device *vdev)
+{
+	struct vmmio_device *vm = to_vmmio(vdev);
+
+	return vm->layout->generation(vm);
+}
+
+static u8 vmmio_get_status(struct virtio_device *vdev)
+{
+	return vmmio_read(to_vmmio(vdev), VIRTIO_MMIO_STATUS) & 0xff;
+}
+
+static void vmmio_set_status(struct virtio_device *vdev, u8 status)
+{
+	vmmio_write(to_vmmio(vdev), VIRTIO_MMIO_STATUS, status);
+}
+
+/*
+ * Writing 0 starts a reset; the spec (2.4.2) has the driver wait until the
+ * status reads back 0 before it touches the device again.  A device that
+ * never gets there is reported; the caller goes on as the core expects.
+ */
+static void vmmio_reset(struct virtio_device *vdev)
+{
+	struct vmmio_device *vm = to_vmmio(vdev);
+	u32 status;
+
+	vmmio_write(vm, VIRTIO_MMIO_STATUS, 0);
+	if (readl_poll_timeout(vm->base + VIRTIO_MMIO_STATUS, status, !status,
+			       10, VMMIO_RESET_TIMEOUT_MS * USEC_PER_MSEC))
+		dev_err(&vm->pdev->dev,
+			"reset not complete: status still 0x%x after %d ms\n",
+			status, VMMIO_RESET_TIMEOUT_MS);
+}
+
+static u64 vmmio_get_features(struct virtio_device *vdev)
+{
+	struct vmmio_device *vm = to_vmmio(vdev);
+	u64 high;
+
+	vmmio_write(vm, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	high = vmmio_read(vm, VIRTIO_MMIO_DEVICE_FEATURES);
+	vmmio_write(vm, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	return high << 32 | vmmio_read(vm, VIRTIO_MMIO_DEVICE_FEATURES);
+}
+
+static int vmmio_finalize_features(struct virtio_device *vdev)
+{
+	struct vmmio_device *vm = to_vmmio(vdev);
+	int err;
+
+	/* the ring decides which transport bits it can honour */
+	vring_transport_features(vdev);
+	/*
+	 * QEMU offers RING_RESET on virtio-mmio without implementing the
+	 * QueueReset register there, and this transport has no per-queue
+	 * reset: never let a driver believe it can reset a queue.
+	 */
+	__virtio_clear_bit(vdev, VIRTIO_F_RING_RESET);
+
+	err = vm->layout->check_features(vm);
+	if (err)
+		return err;
+
+	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES, upper_32_bits(vdev->features));
+	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES, lower_32_bits(vdev->features));
+	return 0;
+}
+
+static bool vmmio_notify(struct virtqueue *vq)
+{
+	struct vmmio_device *vm = to_vmmio(vq->vdev);
+	struct vmmio_vq *info = vq->priv;
+
+	atomic64_inc(&info->notifications);
+	vmmio_write(vm, VIRTIO_MMIO_QUEUE_NOTIFY, vmmio_notify_value(vq));
+	return true;
+}
+
+static void vmmio_del_vq(struct virtqueue *vq)
+{
+	struct vmmio_device *vm = to_vmmio(vq->vdev);
+	struct vmmio_vq *info = vq->priv;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vm->lock, flags);
+	list_del(&info->node);
+	spin_unlock_irqrestore(&vm->lock, flags);
+
+	vmmio_write(vm, VIRTIO_MMIO_QUEUE_SEL, vq->index);
+	vm->layout->queue_deactivate(vm);
+	vring_del_virtqueue(vq);
+	kfree(info);
+}
+
+static void vmmio_del_vqs(struct virtio_device *vdev)
+{
+	struct virtqueue *vq, *n;
+
+	list_for_each_entry_safe(vq, n, &vdev->vqs, list)
+		vmmio_del_vq(vq);
+	vmmio_irq_release(to_vmmio(vdev));
+}
+
+/* QueueNumMax, validated: 0 means no such queue */
+static int vmmio_queue_size(struct vmmio_device *vm, unsigned int index)
+{
+	u32 num = vmmio_read(vm, VIRTIO_MMIO_QUEUE_NUM_MAX);
+
+	if (!num) {
+		dev_err(&vm->pdev->dev, "queue %u: the device offers no queue (QueueNumMax 0)\n",
+			index);
+		return -ENOENT;
+	}
+	/* the driver may use fewer entries: a power of two fits every ring */
+	if (num > VMMIO_MAX_QUEUE_SIZE || !is_power_of_2(num)) {
+		u32 use = min_t(u32, rounddown_pow_of_two(num), VMMIO_MAX_QUEUE_SIZE);
+
+		dev_warn(&vm->pdev->dev, "queue %u: QueueNumMax %u, using %u entries\n",
+			 index, num, use);
+		num = use;
+	}
+	return num;
+}
+
+static struct virtqueue *vmmio_setup_vq(struct vmmio_device *vm,
+					unsigned int index,
+					const struct virtqueue_info *spec)
+{
+	struct vmmio_vq *info;
+	struct virtqueue *vq;
+	unsigned long flags;
+	int num, err;
+
+	vmmio_write(vm, VIRTIO_MMIO_QUEUE_SEL, index);
+	if (vm->layout->queue_in_use(vm)) {
+		dev_err(&vm->pdev->dev, "queue %u is already set up in the device\n", index);
+		return ERR_PTR(-ENOENT);
+	}
+	num = vmmio_queue_size(vm, index);
+	if (num < 0)
+		return ERR_PTR(num);
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return ERR_PTR(-ENOMEM);
+
+	vq = vring_create_virtqueue(index, num, PAGE_SIZE, &vm->vdev, true, true,
+				    spec->ctx, vmmio_notify, spec->callback,
+				    spec->name);
+	if (!vq) {
+		err = -ENOMEM;
+		goto free_info;
+	}
+	vq->num_max = num;
+	vq->priv = info;
+	info->vq = vq;
+
+	vmmio_write(vm, VIRTIO_MMIO_QUEUE_NUM, virtqueue_get_vring_size(vq));
+	err = vm->layout->queue_activate(vm, vq);
+	if (err)
+		goto del_vq;
+
+	spin_lock_irqsave(&vm->lock, flags);
+	list_add(&info->node, &vm->vqs);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return vq;
+
+del_vq:
+	vring_del_virtqueue(vq);
+free_info:
+	kfree(info);
+	return ERR_PTR(err);
+}
+
+int vmmio_find_vqs_info(struct virtio_device *vdev, unsigned int nvqs,
+			struct virtqueue *vqs[], struct virtqueue_info info[])
+{
+	struct vmmio_device *vm = to_vmmio(vdev);
+	unsigned int i, index = 0;
+	int err;
+
+	err = vmmio_irq_request(vm);
+	if (err)
+		return err;
+	for (i = 0; i < nvqs; i++) {
+		/* a queue the driver does not use takes no device index */
+		if (!info[i].name) {
+			vqs[i] = NULL;
+			continue;
+		}
+		vqs[i] = vmmio_setup_vq(vm, index++, &info[i]);
+		if (IS_ERR(vqs[i])) {
+			err = PTR_ERR(vqs[i]);
+			vmmio_del_vqs(vdev);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void vmmio_synchronize_cbs(struct virtio_device *vdev)
+{
+	synchronize_irq(to_vmmio(vdev)->irq);
+}
+
+static const char *vmmio_bus_name(struct virtio_device *vdev)
+{
+	return dev_name(&to_vmmio(vdev)->pdev->dev);
+}
+
+static bool vmmio_get_shm_region(struct virtio_device *vdev,
+				 struct virtio_shm_region *region, u8 id)
+{
+	struct vmmio_device *vm = to_vmmio(vdev);
+
+	return vm->layout->get_shm_region(vm, region, id);
+}
+
+const struct virtio_config_ops vmmio_config_ops = {
+	.get = vmmio_get,
+	.set = vmmio_set,
+	.generation = vmmio_generation,
+	.get_status = vmmio_get_status,
+	.set_status = vmmio_set_status,
+	.reset = vmmio_reset,
+	.find_vqs = vmmio_compat_find_vqs,
+	.del_vqs = vmmio_del_vqs,
+	.synchronize_cbs = vmmio_synchronize_cbs,
+	.get_features = vmmio_get_features,
+	.finalize_features = vmmio_finalize_features,
+	.bus_name = vmmio_bus_name,
+	.get_shm_region = vmmio_get_shm_region,
+};

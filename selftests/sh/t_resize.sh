@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The config-change path: QEMU grows the scratch disk (QMP block_resize,
+# sent by the host's qmp-agent); the transport's interrupt carries the
+# config change to the block driver, which publishes the new size.
+. /rig/lib.sh
+tap_plan 2
+D=$(rig_disk_by_serial scratch)
+if [ -z "$D" ]; then
+	tap_skip resize_seen_in_sysfs "${SCRATCH_REASON:-no scratch disk}"
+	tap_skip resize_seen_by_ioctl "${SCRATCH_REASON:-no scratch disk}"
+	exit 0
+fi
+n=${D#/dev/}
+old=$(cat /sys/block/$n/size)
+want=$((old * 512 + 16 * 1024 * 1024))
+grown() {
+	local i=0
+	rig_qmp "{\"execute\": \"block_resize\", \"arguments\": {\"device\": \"d0\", \"size\": $want}}"
+	while [ "$(cat /sys/block/$n/size)" -ne $((want / 512)) ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# $n: $old -> $(cat /sys/block/$n/size) sectors, want $((want / 512))"
+	[ "$(cat /sys/block/$n/size)" -eq $((want / 512)) ]
+}
+tap_check resize_seen_in_sysfs grown
+tap_check resize_seen_by_ioctl test "$(blockdev --getsize64 "$D")" -eq $want
+tap_exit

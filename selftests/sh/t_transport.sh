@@ -1,0 +1,142 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Transport tests on the lane's virtio-mmio driver, driver-agnostic where
+# they can be: features as negotiated, unbind/bind with data kept, and for
+# vmmio its debugfs and the checks of its device= parameter.
+. /rig/lib.sh
+tap_plan 7
+T=$RIG_TRANSPORT_MOD
+B=$RIG_BLK_MOD
+
+# the transport's platform driver directory in sysfs
+pdrv() {
+	local d
+	for d in /sys/bus/platform/drivers/*; do
+		[ "$(basename "$(readlink -f "$d/module" 2>/dev/null)")" = "$T" ] && echo "$d" && return
+	done
+}
+
+# RING_RESET (bit 40) must never be negotiated over MMIO: QEMU offers it
+# but has no QueueReset register there.
+no_ring_reset() {
+	local f n=0 feat
+	for f in /sys/bus/virtio/devices/virtio*/features; do
+		[ -f "$f" ] || continue
+		feat=$(cat "$f")
+		echo "# $f: $feat"
+		[ "$(echo "$feat" | cut -c41)" = 1 ] && return 1
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ]
+}
+
+# the platform device under the disk with serial $1
+platdev_of() {
+	local d
+	d=$(rig_disk_by_serial "$1") || return 1
+	d=$(readlink -f "/sys/block/${d#/dev/}/device")
+	# .../<platdev>/virtioN: the transport's device is virtioN's parent
+	basename "$(dirname "$d")"
+}
+
+unbind_bind() {
+	local drv dev i disk
+	drv=$(pdrv)
+	dev=$(platdev_of scratch) || return 1
+	echo "# driver $drv device $dev"
+	disk=$(rig_disk_by_serial scratch)
+	dd if=/dev/urandom of=/tmp/pat bs=64k count=16 2>/dev/null
+	dd if=/tmp/pat of="$disk" bs=64k oflag=direct 2>/dev/null || return 1
+	sync
+	i=0
+	while [ $i -lt 10 ]; do
+		echo "$dev" >"$drv/unbind" || return 1
+		echo "$dev" >"$drv/bind" || return 1
+		disk=$(rig_wait_disk scratch 50) || { echo "# cycle $i: disk did not come back"; return 1; }
+		cmp -n $((1024 * 1024)) /tmp/pat "$disk" || { echo "# cycle $i: data differs"; return 1; }
+		i=$((i + 1))
+	done
+}
+
+# one info file per device, with the layout's version; where a driver is
+# bound (the disks, when the lane's block driver serves) its queues show
+debugfs_info() {
+	local f n=0 q=0
+	for f in /sys/kernel/debug/vmmio/*/info; do
+		[ -f "$f" ] || continue
+		sed 's/^/# /' "$f"
+		grep -q "^version: $1 " "$f" || return 1
+		grep -q '^queue 0: size' "$f" && q=$((q + 1))
+		n=$((n + 1))
+	done
+	[ $n -eq "${RIG_NVIRTIO:-0}" ] && { [ $have_disk = 0 ] || [ $q -ge 1 ]; }
+}
+
+refused() { # PARAM: insmod with it must fail, and say why
+	dmesg -c >/dev/null
+	if insmod "/lib/modules/$(uname -r)/extra/vmmio.ko" "$1" 2>/dev/null; then
+		rmmod vmmio
+		echo "# accepted: $1"
+		return 1
+	fi
+	dmesg | grep -q 'device=' || { echo "# no message for $1"; return 1; }
+}
+bad_params() {
+	rmmod "$B" "$T" || return 1
+	refused "device=garbage" && refused "device=0x200@0xa003e00" &&
+		refused "device=0@0xa003e00:40" && refused "device=0x200@0xa003e00:0" &&
+		refused "device=0x200@0xa003e00:40:x" && refused "device=0x200@-1:40"
+	local rc=$?
+	rig_load_drivers
+	[ $have_disk = 0 ] || rig_wait_disk scratch 50 >/dev/null
+	return $rc
+}
+
+# every virtio device QEMU was given is on the virtio bus
+all_devices() {
+	local n
+	n=$(ls -d /sys/bus/virtio/devices/virtio* 2>/dev/null | wc -l)
+	echo "# $n virtio devices, expected ${RIG_NVIRTIO:-?}"
+	[ -n "$RIG_NVIRTIO" ] && [ "$n" -eq "$RIG_NVIRTIO" ]
+}
+
+# The lane's device tree may carry broken virtio,mmio nodes (not virtio
+# behind the address, no interrupt): each stays without a driver, with
+# a message in the log, and nothing else is harmed (all_devices).
+broken_nodes() {
+	local node dev n=0
+	for node in 9030000 9020000; do
+		[ -d /proc/device-tree/virtio_mmio@$node ] || continue
+		dev=/sys/bus/platform/devices/$node.virtio_mmio
+		[ -e "$dev/driver" ] && { echo "# $node has a driver"; return 1; }
+		dmesg | grep -q "$node.virtio_mmio" || { echo "# no message for $node"; return 1; }
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ] || echo "# no broken nodes in this lane's device tree"
+}
+
+have_disk=1
+rig_disk_by_serial scratch >/dev/null || have_disk=0
+disk_check() { # NAME CMD...: needs a disk the lane's drivers serve
+	if [ $have_disk = 1 ]; then
+		tap_check "$@"
+	else
+		tap_skip "$1" "${SCRATCH_REASON:-no scratch disk}"
+	fi
+}
+
+tap_check no_ring_reset no_ring_reset
+disk_check unbind_bind_10_keeps_data unbind_bind
+want=1
+[ "$RIG_LAYOUT" = modern ] && want=2
+if [ "$T" = vmmio ]; then
+	tap_check debugfs_info debugfs_info $want
+	tap_check bad_device_params_refused bad_params
+else
+	tap_skip debugfs_info "vmmio's own debugfs"
+	tap_skip bad_device_params_refused "vmmio's own parameter"
+fi
+tap_check all_virtio_devices_probed all_devices
+tap_check broken_nodes_fail_alone broken_nodes
+disk_check disks_back_after rig_wait_disk scratch 50
+tap_exit

@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Other in-tree virtio drivers over the lane's transport: virtio-rng,
+# virtio_console (the host checks the bytes that reach its chardev file)
+# and virtio_net (the interface comes up and transmits).
+. /rig/lib.sh
+tap_plan 3
+
+rng() {
+	modprobe virtio-rng || return 1
+	rig_wait_path /dev/hwrng 30
+	grep -q virtio /sys/class/misc/hw_random/rng_available || return 1
+	[ "$(dd if=/dev/hwrng bs=16 count=1 2>/dev/null | wc -c)" -eq 16 ]
+}
+
+console() {
+	modprobe virtio_console || return 1
+	rig_wait_path /dev/hvc0 30
+	echo "rig-console-ok $(uname -r)" >/dev/hvc0
+}
+
+net() {
+	local i=0 dev=
+	modprobe virtio_net || return 1
+	while [ -z "$dev" ] && [ $i -lt 30 ]; do
+		for d in /sys/class/net/*; do
+			[ "$(basename "$(readlink -f "$d/device/driver")")" = virtio_net ] && dev=${d##*/}
+		done
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$dev" ] || return 1
+	ip link set "$dev" up || return 1
+	# IPv6 link-local set-up sends packets by itself once the link is up
+	i=0
+	while [ "$(cat /sys/class/net/$dev/statistics/tx_packets)" -eq 0 ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# $dev: tx_packets $(cat /sys/class/net/$dev/statistics/tx_packets)"
+	[ "$(cat /sys/class/net/$dev/statistics/tx_packets)" -gt 0 ]
+}
+
+tap_check virtio_rng_gives_bytes rng
+tap_check virtio_console_writes console
+tap_check virtio_net_transmits net
+tap_exit
