@@ -4,7 +4,7 @@
 # they can be: features as negotiated, unbind/bind with data kept, and for
 # vmmio its debugfs and the checks of its device= parameter.
 . /rig/lib.sh
-tap_plan 7
+tap_plan 8
 T=$RIG_TRANSPORT_MOD
 B=$RIG_BLK_MOD
 
@@ -115,6 +115,34 @@ broken_nodes() {
 	[ $n -gt 0 ] || echo "# no broken nodes in this lane's device tree"
 }
 
+# device= for real: hide the scratch disk's DT node from every driver
+# (driver_override), then describe the same slot with the parameter.  On
+# arm64 the IRQ must be a Linux number that is mapped: the hidden node's.
+device_param_probes() {
+	local dev base irq disk rc=0
+	dev=$(platdev_of scratch) || return 1
+	irq=$(sed -n 's/^irq: //p' "/sys/kernel/debug/vmmio/$dev/info")
+	base=0x${dev%%.*}
+	echo "# slot $dev: device=0x200@$base:$irq"
+	dd if=/dev/urandom of=/tmp/dp bs=64k count=4 2>/dev/null
+	dd if=/tmp/dp of="$(rig_disk_by_serial scratch)" bs=64k oflag=direct 2>/dev/null || return 1
+	rmmod "$B" "$T" || return 1
+	echo none >"/sys/bus/platform/devices/$dev/driver_override"
+	if insmod "/lib/modules/$(uname -r)/extra/vmmio.ko" "device=0x200@$base:$irq" &&
+		modprobe "$B" && disk=$(rig_wait_disk scratch 50); then
+		readlink -f "/sys/block/${disk#/dev/}/device" | sed 's/^/# /'
+		readlink -f "/sys/block/${disk#/dev/}/device" | grep -q '/vmmio\.[0-9a-z.]*/virtio' || rc=1
+		cmp -n $((256 * 1024)) /tmp/dp "$disk" || rc=1
+	else
+		rc=1
+	fi
+	rmmod "$B" "$T"
+	echo >"/sys/bus/platform/devices/$dev/driver_override"
+	rig_load_drivers
+	rig_wait_disk scratch 50 >/dev/null
+	return $rc
+}
+
 have_disk=1
 rig_disk_by_serial scratch >/dev/null || have_disk=0
 disk_check() { # NAME CMD...: needs a disk the lane's drivers serve
@@ -132,7 +160,9 @@ want=1
 if [ "$T" = vmmio ]; then
 	tap_check debugfs_info debugfs_info $want
 	tap_check bad_device_params_refused bad_params
+	disk_check device_param_probes device_param_probes
 else
+	tap_skip device_param_probes "vmmio's own parameter"
 	tap_skip debugfs_info "vmmio's own debugfs"
 	tap_skip bad_device_params_refused "vmmio's own parameter"
 fi
