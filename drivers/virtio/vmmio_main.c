@@ -60,9 +60,7 @@ static irqreturn_t vmmio_interrupt(int irq, void *opaque)
 
 /*
  * The interrupt is taken with the first virtqueue, as config-change events
- * only matter once a driver is bound, and given back with the last.  So is
- * a reference on this module: while a driver runs queues on one of our
- * devices, "rmmod vmmio" is refused instead of pulling the disk away.
+ * only matter once a driver is bound, and given back with the last.
  */
 int vmmio_irq_request(struct vmmio_device *vm)
 {
@@ -70,13 +68,10 @@ int vmmio_irq_request(struct vmmio_device *vm)
 
 	if (vm->irq_requested)
 		return 0;
-	if (!try_module_get(THIS_MODULE))
-		return -ENODEV;
 	err = request_irq(vm->irq, vmmio_interrupt, IRQF_SHARED,
 			  dev_name(&vm->pdev->dev), vm);
 	if (err) {
 		dev_err(&vm->pdev->dev, "cannot get interrupt %d: %d\n", vm->irq, err);
-		module_put(THIS_MODULE);
 		return err;
 	}
 	vm->irq_requested = true;
@@ -89,7 +84,6 @@ void vmmio_irq_release(struct vmmio_device *vm)
 		return;
 	free_irq(vm->irq, vm);
 	vm->irq_requested = false;
-	module_put(THIS_MODULE);
 }
 
 static void vmmio_release(struct device *dev)

@@ -4,7 +4,7 @@
 # they can be: features as negotiated, unbind/bind with data kept, and for
 # vmmio its debugfs and the checks of its device= parameter.
 . /rig/lib.sh
-tap_plan 9
+tap_plan 8
 T=$RIG_TRANSPORT_MOD
 B=$RIG_BLK_MOD
 
@@ -143,16 +143,6 @@ device_param_probes() {
 	return $rc
 }
 
-# vmmio holds itself while a driver runs queues on its devices
-rmmod_refused() {
-	if rmmod vmmio 2>/dev/null; then
-		echo "# rmmod vmmio succeeded under a bound virtio_blk"
-		rig_load_drivers
-		return 1
-	fi
-	grep -q '^vmmio ' /proc/modules && rig_disk_by_serial scratch >/dev/null
-}
-
 have_disk=1
 rig_disk_by_serial scratch >/dev/null || have_disk=0
 disk_check() { # NAME CMD...: needs a disk the lane's drivers serve
@@ -174,10 +164,8 @@ if [ "$T" = vmmio ]; then
 	tap_check debugfs_info debugfs_info $want
 	tap_check bad_device_params_refused bad_params
 	disk_check device_param_probes device_param_probes
-	disk_check rmmod_refused_while_in_use rmmod_refused
 else
 	tap_skip device_param_probes "vmmio's own parameter"
-	tap_skip rmmod_refused_while_in_use "the in-tree virtio_mmio lets its devices go"
 	tap_skip debugfs_info "vmmio's own debugfs"
 	tap_skip bad_device_params_refused "vmmio's own parameter"
 fi
