@@ -13,6 +13,8 @@
 #     (driver sets: ours = vmmio + vblk, intree = virtio_mmio + virtio_blk,
 #      vmmio = vmmio + virtio_blk, vblk = virtio_mmio + vblk)
 #   ONLY=test,test    run only these guest tests (names as in the TAP)
+#   TOGGLES="packed=on ..."  toggle lanes (QEMU disk properties), on the last
+#                     kernel, modern layout, TOGGLE_DRIVERS (vmmio)
 #   V=1               show the guest consoles
 . "$(dirname "$0")/lib.sh"
 
@@ -22,6 +24,9 @@ DRIVERS=${DRIVERS:-ours intree vmmio}
 # Whether each of our modules serves block I/O yet (their issues turn these
 # on).  A lane whose driver set includes one that does not skips its device
 # tests with that reason; the in-tree lanes always run them.
+# QEMU virtio-blk properties, one toggle lane each (TOGGLES= for none)
+TOGGLES=${TOGGLES-packed=on event_idx=off indirect_desc=off}
+TOGGLE_DRIVERS=${TOGGLE_DRIVERS:-vmmio}
 VMMIO_SERVES_IO=1
 VBLK_SERVES_IO=0
 
@@ -38,9 +43,13 @@ dtb=$CACHE/build/virt-broken-nodes.dtb
 NVIRTIO=8
 
 # run_lane KVER LAYOUT DRIVERS: boot one guest, append its results
+#   run_lane KVER LAYOUT DRIVERS [PROPS TESTS]: PROPS are extra QEMU
+#   virtio-blk-device properties for the two test disks (a toggle lane,
+#   named after them), TESTS the guest tests to run there
 run_lane() {
-	local kver=$1 layout=$2 drv=$3 lane dir expect=1 dtbarg=() dtbname rc=0
-	lane=$kver-$layout-$drv
+	local kver=$1 layout=$2 drv=$3 props=${4:-} only=${5:-${ONLY:-}}
+	local lane dir expect=1 dtbarg=() dtbname rc=0
+	lane=$kver-$layout-$drv${props:+-${props//[=,]/-}}
 	dir=$CACHE/check/$lane
 	rm -rf "$dir" && mkdir -p "$dir"
 	case "$drv" in
@@ -62,9 +71,9 @@ run_lane() {
 	agent=$!
 	"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
 		"--$layout" --timeout 600 --log "$dir/console.log" \
-		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect loglevel=1 ${ONLY:+rig.only=$ONLY}" \
-		--disk "file=$dir/scratch.img,format=raw|serial=scratch" \
-		--disk "file=$dir/fs.img,format=raw|serial=fs" \
+		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect loglevel=1 ${only:+rig.only=$only}" \
+		--disk "file=$dir/scratch.img,format=raw|serial=scratch${props:+,$props}" \
+		--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
 		--disk "driver=null-co,size=64M|serial=null0" \
 		--disk "driver=null-co,size=64M|serial=null1" \
 		--disk "driver=null-co,size=64M|serial=null2" \
@@ -128,6 +137,13 @@ for kver in $KVERS; do
 			run_lane "$kver" "$layout" "$drv"
 		done
 	done
+	# virtqueue feature toggles over our transport, on the newest kernel:
+	# the core I/O and integrity tests pass with each
+	if [ "$kver" = "${KVERS##* }" ]; then
+		for t in $TOGGLES; do
+			run_lane "$kver" modern "$TOGGLE_DRIVERS" "$t" "${ONLY:-blk_rw,t_ext4,dmesg}"
+		done
+	fi
 done
 
 # TAP for the whole run
