@@ -45,6 +45,7 @@ for t in /rig/sh/t_*.sh; do
 	n=${t##*/}
 	run_one "${n%.sh}" "$t"
 done
+run_one zz_unload /rig/sh/zz_unload.sh
 run_one dmesg /rig/sh/dmesg.sh
 echo "# rig: dmesg begin"
 dmesg
