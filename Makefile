@@ -8,6 +8,7 @@
 #   make run              boot a guest with root=/dev/vda on our drivers
 #   make check            the test matrix (kernels x register layouts x drivers)
 #   make lint             sparse, W=1 and checkpatch
+#   make bench            fio: in-tree vs our drivers vs null_blk (BENCH_ARGS=, env knobs in scripts/bench.sh)
 #   make help             all targets
 #
 # The modules themselves are described in ./Kbuild, so the plain
@@ -26,7 +27,7 @@ KDIR ?= $(shell $(SCRIPTS)/fetch-kernel.sh $(KVER) | sed -n 's/^KDIR=//p')
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)
 
-.PHONY: all modules clean modules_install deps kernels lint check check-quick run help
+.PHONY: all modules clean modules_install deps kernels lint check check-quick run bench help
 
 all: modules
 
@@ -56,6 +57,9 @@ check: deps
 
 run: deps
 	$(SCRIPTS)/run.sh
+
+bench: deps
+	$(SCRIPTS)/bench.sh $(BENCH_ARGS)
 
 help:
 	@sed -n 's/^#   //p' $(TOP)/Makefile

@@ -8,7 +8,8 @@
 #     virtio_blk for the reference lanes, ext4, null_blk, ...), with their
 #     dependencies, decompressed, and a modules.dep busybox understands,
 #   - our vmmio.ko and vblk.ko from MODDIR (as extra/),
-#   - the test binaries from TESTBIN and selftests/guest, selftests/sh.
+#   - the test binaries from TESTBIN and selftests/guest, selftests/sh,
+#   - the benchmark's guest half, selftests/bench/ (as /rig/bench/).
 . "$(dirname "$0")/lib.sh"
 
 KVER=${1:?usage: mkinitramfs.sh KVER MODDIR TESTBIN OUT}
@@ -71,6 +72,8 @@ depmod -b "$stage" "$KREL" || die "depmod failed on the staged modules"
 cp "$TOP/selftests/guest/init" "$stage/init"
 cp "$TOP/selftests/guest/runner.sh" "$TOP/selftests/guest/lib.sh" "$stage/rig/"
 cp "$TOP"/selftests/sh/*.sh "$stage/rig/sh/"
+mkdir -p "$stage/rig/bench"
+cp "$TOP"/selftests/bench/* "$stage/rig/bench/"
 if [ -d "$TESTBIN" ]; then
 	find "$TESTBIN" -maxdepth 1 -type f -perm -u+x -exec cp {} "$stage/rig/bin/" \;
 fi

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# bench.sh [-- QEMU ARGS]: the benchmark behind "make bench".
+#
+# Boots the guest (selftests/bench/bench.sh runs fio in it) ROUNDS times per
+# driver set, interleaved (the order rotates every round), plus one boot on
+# the guest's null_blk (no virtio: the block layer's ceiling), then writes
+# results/bench-ID.run.md (the table, also printed) and a gnuplot chart
+# results/bench-ID.run.png (or .svg).  Console logs: $CACHE/bench/ID/.
+# Environment:
+#   ROUNDS=5            rounds; each boots every set once
+#   SETS="intree vmmio" driver sets compared with intree (also ours, vblk);
+#                       intree is booted twice per round, as intree and
+#                       intree-b, for the A/A noise band
+#   JOBS=a,b,...        fio jobs (default all: randread4k_qd1
+#                       randread4k_qd32x2 randwrite4k_qd32 seqread128k_qd8
+#                       seqwrite128k_qd8 flush4k_qd1)
+#   RUNTIME=3           fio --runtime per job, seconds (plus 1 s ramp)
+#   KVER=6.1            guest kernel (6.1 or 6.12)
+#   LAYOUT=modern       virtio-mmio register layout, legacy or modern
+#   BACKEND=null        the bench disk: null (QEMU null-co, 8 GiB) or file
+#                       (a sparse 8 GiB raw file under $CACHE/bench)
+#   TIMING=icount       icount: -icount shift=$ICOUNT_SHIFT,sleep=off (guest
+#                       time counts guest instructions); wall: no icount
+#   ICOUNT_SHIFT=4      2^4 ns of guest time per guest instruction; about 2
+#                       wall seconds per busy guest second on a 2-CPU host,
+#                       so the default run takes ~15 min; shift=3 doubles
+#                       the fio phases' wall time for the same I/O count
+#   NULLB=1             0 skips the null_blk boot
+#   V=1                 show the guest consoles
+# e.g.  ROUNDS=2 RUNTIME=2 make bench;  SETS="intree vmmio ours" make bench
+. "$(dirname "$0")/lib.sh"
+
+ROUNDS=${ROUNDS:-5}
+SETS=${SETS:-intree vmmio}
+JOBS=${JOBS:-}
+RUNTIME=${RUNTIME:-3}
+KVER=${KVER:-6.1}
+LAYOUT=${LAYOUT:-modern}
+BACKEND=${BACKEND:-null}
+TIMING=${TIMING:-icount}
+ICOUNT_SHIFT=${ICOUNT_SHIFT:-4}
+NULLB=${NULLB:-1}
+[ "${1:-}" = -- ] && shift
+EXTRA=("$@")
+cmdline="$0${EXTRA[*]:+ -- ${EXTRA[*]}}"
+
+case "$LAYOUT" in legacy|modern) ;; *) die "LAYOUT must be legacy or modern" ;; esac
+case "$TIMING" in icount|wall) ;; *) die "TIMING must be icount or wall" ;; esac
+for s in $SETS; do
+	case "$s" in intree|vmmio|ours|vblk) ;; *) die "unknown driver set '$s' (intree vmmio ours vblk)" ;; esac
+done
+
+id=$(date -u +%Y%m%d-%H%M%S)
+dir=$CACHE/bench/$id
+mkdir -p "$dir" "$TOP/results"
+t_start=$(date +%s)
+qemu_timing_note=
+[ "$TIMING" = icount ] && qemu_timing_note=" ICOUNT_SHIFT=$ICOUNT_SHIFT"
+env_line="ROUNDS=$ROUNDS SETS=\"$SETS\" JOBS=\"${JOBS:-all}\" RUNTIME=$RUNTIME KVER=$KVER LAYOUT=$LAYOUT BACKEND=$BACKEND TIMING=$TIMING${qemu_timing_note:-}"
+echo "# bench $id: $env_line" >&2
+
+genv=$("$TOP/scripts/build-guest.sh" "$KVER") || die "building the $KVER guest failed"
+eval "$genv"
+
+case "$BACKEND" in
+null) disk="driver=null-co,size=8G,read-zeroes=on|serial=bench" ;;
+file)
+	img=$CACHE/bench/disk.img
+	[ -f "$img" ] || truncate -s 8G "$img"
+	disk="file=$img,format=raw|serial=bench" ;;
+*) die "BACKEND must be null or file" ;;
+esac
+qemu_timing=()
+[ "$TIMING" = icount ] && qemu_timing=(-icount "shift=$ICOUNT_SHIFT,sleep=off")
+
+njobs=6
+[ -n "$JOBS" ] && njobs=$(echo "$JOBS" | tr , '\n' | grep -c .)
+# generous: TCG boots in ~20 s; a job takes RUNTIME + 1 s of guest time
+tmo=$((180 + njobs * (RUNTIME + 1) * 10))
+
+# boot NAME DRIVERS ROUND [CMDLINE...]: one guest, its console in $dir
+boot() {
+	local name=$1 drv=$2 round=$3 log t0 rc=0
+	shift 3
+	log=$dir/$name-r$round.log
+	t0=$(date +%s)
+	"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" \
+		"--$LAYOUT" --smp 2 --timeout "$tmo" --log "$log" \
+		--append "rig.mode=bench rig.drivers=$drv rig.bench_set=$name rig.bench_round=$round rig.bench_runtime=$RUNTIME ${JOBS:+rig.bench_jobs=$JOBS} loglevel=1 $*" \
+		--disk "$disk" \
+		-- "${qemu_timing[@]}" "${EXTRA[@]}" || rc=$?
+	echo "  [bench] $name round $round: $(grep -c '^# bench: ' "$log") lines, $(($(date +%s) - t0))s (qemu rc=$rc)" >&2
+	[ $rc = 0 ] || echo "# bench: {\"set\":\"$name\",\"round\":$round,\"job\":\"_boot\",\"na\":\"qemu exited with $rc\"}" >>"$log"
+}
+
+# the sets of one round: intree twice (A/A), then the others
+round_sets=()
+for s in $SETS; do
+	round_sets+=("$s")
+	[ "$s" = intree ] && round_sets+=(intree-b)
+done
+n=${#round_sets[@]}
+for r in $(seq 1 "$ROUNDS"); do
+	for k in $(seq 0 $((n - 1))); do
+		s=${round_sets[$(((k + r - 1) % n))]}
+		boot "$s" "${s%-b}" "$r"
+	done
+done
+if [ "$NULLB" = 1 ]; then boot nullb none 1 rig.bench_dev=nullb; fi
+
+elapsed=$(($(date +%s) - t_start))
+facts="$(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(qemu-system-aarch64 --version | head -n1), host kernel $(uname -r), guest kernel $KREL ($KPKGVER), -smp 2, $LAYOUT virtio-mmio, $BACKEND backend, timing $TIMING${qemu_timing[*]:+ (${qemu_timing[*]})}"
+python3 "$TOP/scripts/bench-report.py" --dir "$dir" --id "$id" \
+	--out "$TOP/results/bench-$id.run" \
+	--command "$env_line $cmdline" --facts "$facts" --elapsed "$elapsed" \
+	--runtime "$RUNTIME"
