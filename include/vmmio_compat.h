@@ -94,4 +94,169 @@ static inline u32 vmmio_notify_value(struct virtqueue *vq)
 	return vq->index;
 }
 
+/* --- block driver --- */
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/slab.h>
+#include <linux/virtio_config.h>
+#ifndef VMMIO_HAVE_BLK_MAP_HW_QUEUES
+#include <linux/blk-mq-virtio.h>
+#endif
+
+/*
+ * A disk with the limits in @lim and the volatile write cache flag.  From
+ * 6.9 the limits go to blk_mq_alloc_disk() (and from 6.11 the write cache
+ * is a feature bit in them); before, they are set on the new queue one by
+ * one.  Only the fields the block driver fills are carried over there.
+ */
+static inline struct gendisk *
+vblk_compat_alloc_disk(struct blk_mq_tag_set *set, struct queue_limits *lim,
+		       bool write_cache, void *data)
+{
+	struct gendisk *disk;
+#ifdef VMMIO_HAVE_BLK_ALLOC_DISK_LIM
+#ifdef VMMIO_HAVE_BLK_LIM_FEATURES
+	if (write_cache)
+		lim->features |= BLK_FEAT_WRITE_CACHE;
+#endif
+	disk = blk_mq_alloc_disk(set, lim, data);
+#ifndef VMMIO_HAVE_BLK_LIM_FEATURES
+	if (!IS_ERR(disk))
+		blk_queue_write_cache(disk->queue, write_cache, false);
+#endif
+#else
+	struct request_queue *q;
+
+	disk = blk_mq_alloc_disk(set, data);
+	if (IS_ERR(disk))
+		return disk;
+	q = disk->queue;
+	blk_queue_logical_block_size(q, lim->logical_block_size);
+	blk_queue_physical_block_size(q, lim->physical_block_size);
+	blk_queue_alignment_offset(q, lim->alignment_offset);
+	blk_queue_io_min(q, lim->io_min);
+	blk_queue_io_opt(q, lim->io_opt);
+	blk_queue_max_hw_sectors(q, lim->max_hw_sectors);
+	blk_queue_max_segments(q, lim->max_segments);
+	blk_queue_max_segment_size(q, lim->max_segment_size);
+	blk_queue_max_discard_sectors(q, lim->max_hw_discard_sectors);
+	if (lim->max_discard_segments)
+		blk_queue_max_discard_segments(q, lim->max_discard_segments);
+	q->limits.discard_granularity = lim->discard_granularity;
+	blk_queue_max_write_zeroes_sectors(q, lim->max_write_zeroes_sectors);
+	blk_queue_max_secure_erase_sectors(q, lim->max_secure_erase_sectors);
+	blk_queue_write_cache(q, write_cache, false);
+#endif
+	return disk;
+}
+
+/* switch the volatile write cache flag of a live queue */
+static inline int vblk_compat_set_write_cache(struct request_queue *q, bool on)
+{
+#ifdef VMMIO_HAVE_BLK_LIM_FEATURES
+	struct queue_limits lim = queue_limits_start_update(q);
+#ifndef VMMIO_HAVE_BLK_LIMITS_COMMIT_FROZEN
+	int err;
+#endif
+
+	if (on)
+		lim.features |= BLK_FEAT_WRITE_CACHE;
+	else
+		lim.features &= ~BLK_FEAT_WRITE_CACHE;
+#ifdef VMMIO_HAVE_BLK_LIMITS_COMMIT_FROZEN
+	return queue_limits_commit_update_frozen(q, &lim);
+#else
+	blk_mq_freeze_queue(q);
+	err = queue_limits_commit_update(q, &lim);
+	blk_mq_unfreeze_queue(q);
+	return err;
+#endif
+#else
+	blk_mq_freeze_queue(q);
+	blk_queue_write_cache(q, on, false);
+	blk_mq_unfreeze_queue(q);
+	return 0;
+#endif
+}
+
+/* find_vqs with one name and callback per queue, on either interface */
+static inline int vblk_compat_find_vqs(struct virtio_device *vdev,
+				       unsigned int nvqs,
+				       struct virtqueue *vqs[],
+				       vq_callback_t *callbacks[],
+				       const char * const names[],
+				       struct irq_affinity *desc)
+{
+#ifdef VMMIO_HAVE_VIRTQUEUE_INFO
+	struct virtqueue_info *info;
+	unsigned int i;
+	int err;
+
+	info = kcalloc(nvqs, sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	for (i = 0; i < nvqs; i++) {
+		info[i].name = names[i];
+		info[i].callback = callbacks[i];
+	}
+	err = virtio_find_vqs(vdev, nvqs, vqs, info, desc);
+	kfree(info);
+	return err;
+#else
+	return virtio_find_vqs(vdev, nvqs, vqs, callbacks, names, desc);
+#endif
+}
+
+/*
+ * blk_mq_ops.queue_rqs gets a struct rq_list (head and tail) from 6.13
+ * (Debian 6.12.25), a bare singly linked list before.  The block driver
+ * declares its queue_rqs with VBLK_QUEUE_RQS_LIST and moves the requests
+ * in and out with these two helpers.
+ */
+#ifdef VMMIO_HAVE_BLK_QUEUE_RQS_RQ_LIST
+#define VBLK_QUEUE_RQS_LIST	struct rq_list
+static inline struct request *vblk_compat_rqs_take(struct rq_list *l)
+{
+	struct request *head = l->head;
+
+	rq_list_init(l);
+	return head;
+}
+
+static inline void vblk_compat_rqs_give(struct rq_list *l,
+					struct request *head,
+					struct request *tail)
+{
+	l->head = head;
+	l->tail = tail;
+}
+#else
+#define VBLK_QUEUE_RQS_LIST	struct request *
+static inline struct request *vblk_compat_rqs_take(struct request **l)
+{
+	struct request *head = *l;
+
+	*l = NULL;
+	return head;
+}
+
+static inline void vblk_compat_rqs_give(struct request **l,
+					struct request *head,
+					struct request *tail)
+{
+	*l = head;
+}
+#endif
+
+/* spread a queue map over the CPUs by the transport's IRQ affinity */
+static inline void vblk_compat_map_queues(struct blk_mq_queue_map *qmap,
+					  struct virtio_device *vdev)
+{
+#ifdef VMMIO_HAVE_BLK_MAP_HW_QUEUES
+	blk_mq_map_hw_queues(qmap, &vdev->dev, 0);
+#else
+	blk_mq_virtio_map_queues(qmap, vdev, 0);
+#endif
+}
+
 #endif /* VMMIO_COMPAT_H */

@@ -9,7 +9,7 @@
 # results/bench-ID.run.png (or .svg).  Console logs: $CACHE/bench/ID/.
 # Environment:
 #   ROUNDS=5            rounds; each boots every set once
-#   SETS="intree vmmio" driver sets compared with intree (also ours, vblk);
+#   SETS="intree vmmio ours" driver sets compared with intree (also vblk);
 #                       intree is booted twice per round, as intree and
 #                       intree-b, for the A/A noise band
 #   JOBS=a,b,...        fio jobs (default all: randread4k_qd1
@@ -32,7 +32,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-5}
-SETS=${SETS:-intree vmmio}
+SETS=${SETS:-intree vmmio ours}
 JOBS=${JOBS:-}
 RUNTIME=${RUNTIME:-3}
 KVER=${KVER:-6.1}

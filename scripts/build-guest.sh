@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 KVER=${1:?usage: build-guest.sh KVER}
-"$TOP/scripts/fetch-kernel.sh" "$KVER" >/dev/null
+guest_kernel "$KVER" >/dev/null
 # shellcheck disable=SC1090
 . "$(kdir_root "$KVER")/env"
 out=$CACHE/build/$KVER

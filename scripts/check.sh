@@ -13,22 +13,29 @@
 #     (driver sets: ours = vmmio + vblk, intree = virtio_mmio + virtio_blk,
 #      vmmio = vmmio + virtio_blk, vblk = virtio_mmio + vblk)
 #   ONLY=test,test    run only these guest tests (names as in the TAP)
-#   TOGGLES="packed=on ..."  toggle lanes (QEMU disk properties), on the last
-#                     kernel, modern layout, TOGGLE_DRIVERS (vmmio)
+#   TOGGLES="packed=on ..."  toggle lanes (QEMU disk properties), on
+#                     TOGGLE_KVER (6.12), modern layout, TOGGLE_DRIVERS (ours)
+#   KVERS may name "debug": the project's KASAN/lockdep kernel, with
+#                     DEBUG_DRIVERS (ours) and DEBUG_LAYOUTS (modern)
 #   V=1               show the guest consoles
 . "$(dirname "$0")/lib.sh"
 
-KVERS=${KVERS:-6.1 6.12}
+KVERS=${KVERS:-6.1 6.12 debug}
 LAYOUTS=${LAYOUTS:-legacy modern}
-DRIVERS=${DRIVERS:-ours intree vmmio}
+DRIVERS=${DRIVERS:-ours intree vmmio vblk}
 # Whether each of our modules serves block I/O yet (their issues turn these
 # on).  A lane whose driver set includes one that does not skips its device
 # tests with that reason; the in-tree lanes always run them.
 # QEMU virtio-blk properties, one toggle lane each (TOGGLES= for none)
 TOGGLES=${TOGGLES-packed=on event_idx=off indirect_desc=off}
-TOGGLE_DRIVERS=${TOGGLE_DRIVERS:-vmmio}
+TOGGLE_DRIVERS=${TOGGLE_DRIVERS:-ours}
+TOGGLE_KVER=${TOGGLE_KVER:-6.12}
+# the debug kernel (KASAN, lockdep, kmemleak; scripts/build-debug-kernel.sh)
+# runs our drivers only, modern layout
+DEBUG_DRIVERS=${DEBUG_DRIVERS:-ours}
+DEBUG_LAYOUTS=${DEBUG_LAYOUTS:-modern}
 VMMIO_SERVES_IO=1
-VBLK_SERVES_IO=0
+VBLK_SERVES_IO=1
 
 results=$CACHE/check/results.txt
 mkdir -p "$CACHE/check"
@@ -72,7 +79,7 @@ run_lane() {
 	"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
 		"--$layout" --timeout 600 --log "$dir/console.log" \
 		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect loglevel=1 ${only:+rig.only=$only}" \
-		--disk "file=$dir/scratch.img,format=raw|serial=scratch${props:+,$props}" \
+		--disk "file=$dir/scratch.img,format=raw|serial=scratch,num-queues=2${props:+,$props}" \
 		--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
 		--disk "driver=null-co,size=64M|serial=null0" \
 		--disk "driver=null-co,size=64M|serial=null1" \
@@ -132,14 +139,18 @@ for kver in $KVERS; do
 	genv=$("$TOP/scripts/build-guest.sh" "$kver") || die "building the $kver guest failed"
 	eval "$genv"
 	echo "# kernel $kver: $KREL, Debian package $KPKGVER" >&2
-	for layout in $LAYOUTS; do
-		for drv in $DRIVERS; do
+	layouts=$LAYOUTS drivers=$DRIVERS
+	if [ "$kver" = debug ]; then
+		layouts=$DEBUG_LAYOUTS drivers=$DEBUG_DRIVERS
+	fi
+	for layout in $layouts; do
+		for drv in $drivers; do
 			run_lane "$kver" "$layout" "$drv"
 		done
 	done
 	# virtqueue feature toggles over our transport, on the newest kernel:
 	# the core I/O and integrity tests pass with each
-	if [ "$kver" = "${KVERS##* }" ]; then
+	if [ "$kver" = "$TOGGLE_KVER" ]; then
 		for t in $TOGGLES; do
 			run_lane "$kver" modern "$TOGGLE_DRIVERS" "$t" "${ONLY:-blk_rw,t_ext4,dmesg}"
 		done

@@ -55,3 +55,11 @@ kver_suite() {
 	esac
 }
 kdir_root() { echo "$CACHE/kernel-$1"; }
+# guest_kernel KVER: fetch (6.1, 6.12) or build (debug) it; prints its env
+guest_kernel() {
+	if [ "$1" = debug ]; then
+		"$TOP/scripts/build-debug-kernel.sh"
+	else
+		"$TOP/scripts/fetch-kernel.sh" "$1"
+	fi
+}

@@ -25,8 +25,8 @@ if [ "${ROOTFS_FRESH:-0}" = 1 ] || ! stamp_ok rootfs "$key" || [ ! -f "$rootfs" 
 	stamp_set rootfs "$key"
 fi
 
-# Until vblk serves block I/O (its issue), the initramfs falls back to
-# the in-tree pair when our drivers bring up no /dev/vda; it says so.
+# Should our drivers bring up no /dev/vda, the initramfs falls back to the
+# in-tree pair and says so on the console; the demo's lsmod shows which.
 append="root=/dev/vda rw rig.mode=root rig.drivers=ours rig.fallback=intree"
 args=(--kernel "$KIMAGE" --initrd "$INITRD" --dtb "$dtb" "--$LAYOUT"
 	--disk "file=$rootfs,format=raw|serial=root")

@@ -2,7 +2,7 @@
 /* the ring can compute VIRTIO_F_NOTIFICATION_DATA values (6.4) */
 #include <linux/virtio_ring.h>
 
-u32 probe_notification_data(struct virtqueue *vq)
+static u32 probe_notification_data(struct virtqueue *vq)
 {
 	return vring_notification_data(vq);
 }

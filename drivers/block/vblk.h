@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vblk: private declarations shared by the files of the block driver.
+ *
+ *   vblk_main.c   module, parameters, probe/remove, config space, PM
+ *   vblk_rq.c     blk-mq operations, virtqueue completion
+ *   vblk_sysfs.c  sysfs attributes (serial, cache_type) and GET_ID
+ *   vblk_debugfs.c  per-disk and per-queue counters in debugfs
+ */
+#ifndef VBLK_H
+#define VBLK_H
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/spinlock.h>
+#include <linux/virtio.h>
+#include <linux/virtio_blk.h>
+#include <linux/workqueue.h>
+
+/* minors per disk: the disk itself and 15 partitions, as in-tree */
+#define VBLK_PART_BITS		4
+
+/* scatterlist entries kept in each request; longer lists are chained */
+#define VBLK_INLINE_SG		2
+
+/* counters of one request virtqueue, updated under its lock */
+struct vblk_vq_stats {
+	u64 dispatched;		/* chains added to the ring */
+	u64 completed;		/* chains the device returned */
+	u64 kicks;		/* notifications sent to the device */
+	u64 ring_full;		/* queue stopped on a full ring */
+	u64 irqs;		/* interrupt callbacks */
+	u64 polls;		/* poll calls that found completions */
+	u64 err_ioerr;		/* completions with VIRTIO_BLK_S_IOERR */
+	u64 err_unsupp;		/* ... VIRTIO_BLK_S_UNSUPP */
+	u64 err_other;		/* ... any other status byte */
+};
+
+/* one request virtqueue and what protects it */
+struct vblk_vq {
+	struct virtqueue *vq;
+	spinlock_t lock;	/* serialises add/get_buf/kick on @vq */
+	struct vblk_vq_stats stats;
+	char name[24];		/* "req_poll." and a queue number */
+} ____cacheline_aligned_in_smp;
+
+/* the values read from config space, after validation */
+struct vblk_cfg {
+	u64 capacity;		/* in 512-byte sectors */
+	u32 blk_size;		/* logical block size, bytes */
+	u32 phys_block_size;
+	u32 alignment_offset;	/* bytes */
+	u32 io_min;		/* bytes, 0 if not known */
+	u32 io_opt;		/* bytes, 0 if not known */
+	u32 size_max;		/* max bytes per segment */
+	u32 seg_max;		/* max data segments per request */
+	u16 cylinders;
+	u8 heads;
+	u8 sectors;
+	bool has_geometry;
+	bool ro;
+	bool wce;		/* volatile write cache on */
+	bool flush;		/* VIRTIO_BLK_F_FLUSH negotiated */
+	/* discard / write zeroes / secure erase, 0 when not negotiated */
+	u32 max_discard_sectors;
+	u32 max_discard_seg;
+	u32 discard_granularity;	/* bytes */
+	u32 max_write_zeroes_sectors;
+	u32 max_write_zeroes_seg;
+	bool write_zeroes_may_unmap;
+	u32 max_secure_erase_sectors;
+	u32 max_secure_erase_seg;
+};
+
+struct vblk {
+	/* NULL once the device is gone; guarded by @vdev_mutex */
+	struct virtio_device *vdev;
+	struct mutex vdev_mutex;	/* against remove for ioctls/sysfs */
+	struct gendisk *disk;
+	struct blk_mq_tag_set tag_set;
+	struct work_struct config_work;
+	int index;			/* from vblk_ida: name and minors */
+	unsigned int nr_vqs;		/* interrupt-driven plus polled */
+	unsigned int nr_poll_vqs;	/* the last ones, without interrupts */
+	unsigned int sg_elems;		/* scatterlist entries per request */
+	struct vblk_vq *vqs;
+	struct vblk_cfg cfg;
+	struct dentry *debugfs;
+};
+
+/* the per-request data blk-mq allocates behind each struct request */
+struct vblk_req {
+	struct virtio_blk_outhdr out_hdr;
+	u8 status;			/* written by the device */
+	bool timeout_logged;
+	u32 used_len;			/* bytes the device reported written */
+	int nents;			/* data scatterlist entries mapped */
+	struct sg_table sg_table;
+	struct scatterlist sg[VBLK_INLINE_SG];
+};
+
+/* vblk_rq.c */
+extern const struct blk_mq_ops vblk_mq_ops;
+void vblk_vq_done(struct virtqueue *vq);
+
+/* vblk_debugfs.c */
+void vblk_debugfs_init(void);
+void vblk_debugfs_exit(void);
+void vblk_debugfs_add(struct vblk *vblk);
+void vblk_debugfs_remove(struct vblk *vblk);
+
+/* vblk_sysfs.c */
+extern const struct attribute_group *vblk_attr_groups[];
+int vblk_get_id(struct gendisk *disk, char *id);
+
+/* vblk_main.c */
+bool vblk_get_wce(struct virtio_device *vdev);
+
+#endif /* VBLK_H */

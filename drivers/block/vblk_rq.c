@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vblk request path: turns blk-mq requests into virtio-blk descriptor
+ * chains (header, data, status byte), queues them on the hardware queue's
+ * virtqueue and completes them from the virtqueue's interrupt callback.
+ *
+ * Locking: each request virtqueue has one spinlock, taken with interrupts
+ * off, around everything that touches the ring (add, get_buf, the kick
+ * decision).  The notification itself, an MMIO write that traps to the
+ * hypervisor, happens after the lock is dropped.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/virtio_config.h>
+
+#include "vblk.h"
+#include "vmmio_compat.h"
+
+static inline struct vblk_vq *vblk_hctx_vq(struct blk_mq_hw_ctx *hctx)
+{
+	struct vblk *vblk = hctx->queue->queuedata;
+
+	return &vblk->vqs[hctx->queue_num];
+}
+
+/*
+ * The payload of DISCARD, WRITE_ZEROES and SECURE_ERASE: an array of
+ * ranges, attached to the request as its special payload so that the
+ * block layer maps it like data.  A request the block layer built from
+ * several discard bios gets one range per bio; with one segment allowed,
+ * the whole (contiguous) request is a single range.
+ */
+static blk_status_t vblk_setup_ranges(struct request *rq, bool unmap)
+{
+	struct virtio_blk_discard_write_zeroes *range;
+	unsigned short segs = blk_rq_nr_discard_segments(rq);
+	u32 flags = unmap ? VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP : 0;
+	unsigned int n = 0;
+	struct bio *bio;
+
+	range = kmalloc_array(segs, sizeof(*range), GFP_ATOMIC);
+	if (!range)
+		return BLK_STS_RESOURCE;
+
+	if (req_op(rq) == REQ_OP_WRITE_ZEROES ||
+	    queue_max_discard_segments(rq->q) == 1) {
+		range[0].sector = cpu_to_le64(blk_rq_pos(rq));
+		range[0].num_sectors = cpu_to_le32(blk_rq_sectors(rq));
+		range[0].flags = cpu_to_le32(flags);
+		n = 1;
+	} else {
+		__rq_for_each_bio(bio, rq) {
+			if (n == segs)
+				break;
+			range[n].sector = cpu_to_le64(bio->bi_iter.bi_sector);
+			range[n].num_sectors =
+				cpu_to_le32(bio->bi_iter.bi_size >> SECTOR_SHIFT);
+			range[n].flags = cpu_to_le32(flags);
+			n++;
+		}
+	}
+
+	rq->special_vec.bv_page = virt_to_page(range);
+	rq->special_vec.bv_offset = offset_in_page(range);
+	rq->special_vec.bv_len = n * sizeof(*range);
+	rq->rq_flags |= RQF_SPECIAL_PAYLOAD;
+	return BLK_STS_OK;
+}
+
+/* fill in the request header; refuse operations the device did not offer */
+static blk_status_t vblk_setup_cmd(struct vblk *vblk, struct request *rq,
+				   struct vblk_req *vbr)
+{
+	struct virtio_device *vdev = vblk->vdev;
+	bool unmap = false;
+	u64 sector = 0;
+	u32 type;
+
+	switch (req_op(rq)) {
+	case REQ_OP_READ:
+		type = VIRTIO_BLK_T_IN;
+		sector = blk_rq_pos(rq);
+		break;
+	case REQ_OP_WRITE:
+		type = VIRTIO_BLK_T_OUT;
+		sector = blk_rq_pos(rq);
+		break;
+	case REQ_OP_FLUSH:
+		if (!vblk->cfg.flush)
+			return BLK_STS_NOTSUPP;
+		type = VIRTIO_BLK_T_FLUSH;
+		break;
+	case REQ_OP_DISCARD:
+		if (!virtio_has_feature(vdev, VIRTIO_BLK_F_DISCARD))
+			return BLK_STS_NOTSUPP;
+		type = VIRTIO_BLK_T_DISCARD;
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		if (!virtio_has_feature(vdev, VIRTIO_BLK_F_WRITE_ZEROES))
+			return BLK_STS_NOTSUPP;
+		type = VIRTIO_BLK_T_WRITE_ZEROES;
+		unmap = vblk->cfg.write_zeroes_may_unmap &&
+			!(rq->cmd_flags & REQ_NOUNMAP);
+		break;
+	case REQ_OP_SECURE_ERASE:
+		if (!vblk->cfg.max_secure_erase_sectors)
+			return BLK_STS_NOTSUPP;
+		type = VIRTIO_BLK_T_SECURE_ERASE;
+		break;
+	case REQ_OP_DRV_IN:
+		/* the only driver-private request is GET_ID (vblk_sysfs.c) */
+		type = VIRTIO_BLK_T_GET_ID;
+		break;
+	default:
+		return BLK_STS_NOTSUPP;
+	}
+
+	vbr->out_hdr.type = cpu_to_virtio32(vdev, type);
+	vbr->out_hdr.ioprio = cpu_to_virtio32(vdev, req_get_ioprio(rq));
+	vbr->out_hdr.sector = cpu_to_virtio64(vdev, sector);
+	vbr->status = VIRTIO_BLK_S_IOERR;	/* until the device says more */
+	vbr->used_len = 0;
+	vbr->timeout_logged = false;
+
+	if (type == VIRTIO_BLK_T_DISCARD || type == VIRTIO_BLK_T_WRITE_ZEROES ||
+	    type == VIRTIO_BLK_T_SECURE_ERASE)
+		return vblk_setup_ranges(rq, unmap);
+	return BLK_STS_OK;
+}
+
+/* map the data (or the range payload) into the request's scatterlist */
+static int vblk_map_data(struct request *rq, struct vblk_req *vbr)
+{
+	int err;
+
+	if (!blk_rq_nr_phys_segments(rq))
+		return 0;
+	vbr->sg_table.sgl = vbr->sg;
+	err = sg_alloc_table_chained(&vbr->sg_table,
+				     blk_rq_nr_phys_segments(rq),
+				     vbr->sg_table.sgl, VBLK_INLINE_SG);
+	if (unlikely(err))
+		return -ENOMEM;
+	return blk_rq_map_sg(rq->q, rq, vbr->sg_table.sgl);
+}
+
+static void vblk_unmap_data(struct request *rq, struct vblk_req *vbr)
+{
+	if (blk_rq_nr_phys_segments(rq))
+		sg_free_table_chained(&vbr->sg_table, VBLK_INLINE_SG);
+	if (rq->rq_flags & RQF_SPECIAL_PAYLOAD) {
+		kfree(bvec_virt(&rq->special_vec));
+		rq->rq_flags &= ~RQF_SPECIAL_PAYLOAD;
+	}
+}
+
+/*
+ * Put the chain on the ring: header (device-readable), data (readable or
+ * writable), status byte (writable).  Header and status are separate
+ * descriptors, as legacy devices without ANY_LAYOUT require.
+ */
+static int vblk_add_req(struct virtqueue *vq, struct vblk_req *vbr,
+			int nents, bool write)
+{
+	struct scatterlist hdr, status, *sgs[3];
+	unsigned int nout = 0, nin = 0;
+
+	sg_init_one(&hdr, &vbr->out_hdr, sizeof(vbr->out_hdr));
+	sgs[nout++] = &hdr;
+	if (nents) {
+		if (write)
+			sgs[nout++] = vbr->sg_table.sgl;
+		else
+			sgs[nout + nin++] = vbr->sg_table.sgl;
+	}
+	sg_init_one(&status, &vbr->status, sizeof(vbr->status));
+	sgs[nout + nin++] = &status;
+	return virtqueue_add_sgs(vq, sgs, nout, nin, vbr, GFP_ATOMIC);
+}
+
+/* header, range payload and data mapping of @rq; then it is started */
+static blk_status_t vblk_prep_rq(struct vblk *vblk, struct request *rq,
+				 struct vblk_req *vbr)
+{
+	blk_status_t st;
+
+	st = vblk_setup_cmd(vblk, rq, vbr);
+	if (unlikely(st))
+		return st;
+	vbr->nents = vblk_map_data(rq, vbr);
+	if (unlikely(vbr->nents < 0)) {
+		vblk_unmap_data(rq, vbr);
+		return BLK_STS_RESOURCE;
+	}
+	blk_mq_start_request(rq);
+	return BLK_STS_OK;
+}
+
+static blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
+				  const struct blk_mq_queue_data *bd)
+{
+	struct vblk *vblk = hctx->queue->queuedata;
+	struct vblk_vq *bvq = vblk_hctx_vq(hctx);
+	struct request *rq = bd->rq;
+	struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
+	unsigned long flags;
+	bool notify = false;
+	blk_status_t st;
+	int err;
+
+	st = vblk_prep_rq(vblk, rq, vbr);
+	if (unlikely(st))
+		return st;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	err = vblk_add_req(bvq->vq, vbr, vbr->nents, op_is_write(req_op(rq)));
+	if (unlikely(err)) {
+		/* let the device see what this batch queued so far */
+		notify = virtqueue_kick_prepare(bvq->vq);
+		/*
+		 * Ring full: stop the queue under the lock the completion
+		 * path restarts it under, so the restart cannot be missed.
+		 */
+		if (err == -ENOSPC) {
+			blk_mq_stop_hw_queue(hctx);
+			bvq->stats.ring_full++;
+		}
+		if (notify)
+			bvq->stats.kicks++;
+		spin_unlock_irqrestore(&bvq->lock, flags);
+		if (notify)
+			virtqueue_notify(bvq->vq);
+		vblk_unmap_data(rq, vbr);
+		switch (err) {
+		case -ENOSPC:
+			return BLK_STS_DEV_RESOURCE;
+		case -ENOMEM:
+			return BLK_STS_RESOURCE;
+		default:
+			return BLK_STS_IOERR;
+		}
+	}
+	bvq->stats.dispatched++;
+	if (bd->last)
+		notify = virtqueue_kick_prepare(bvq->vq);
+	if (notify)
+		bvq->stats.kicks++;
+	spin_unlock_irqrestore(&bvq->lock, flags);
+
+	if (notify)
+		virtqueue_notify(bvq->vq);
+	return BLK_STS_OK;
+}
+
+/* a list of requests linked through rq_next, with its tail */
+struct vblk_rq_list {
+	struct request *head, *tail;
+};
+
+static void vblk_rq_list_add(struct vblk_rq_list *l, struct request *rq)
+{
+	rq->rq_next = NULL;
+	if (l->tail)
+		l->tail->rq_next = rq;
+	else
+		l->head = rq;
+	l->tail = rq;
+}
+
+/*
+ * Put the prepared requests of one hardware queue on its ring under one
+ * lock hold, with at most one kick.  A request the ring has no room for
+ * goes back to the block layer's requeue list.
+ */
+static void vblk_add_batch(struct vblk_vq *bvq, struct request *rq)
+{
+	struct request *next;
+	unsigned long flags;
+	bool notify;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	for (; rq; rq = next) {
+		struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+		/* rq_next shares its space with what requeueing uses */
+		next = rq->rq_next;
+		if (vblk_add_req(bvq->vq, vbr, vbr->nents,
+				 op_is_write(req_op(rq)))) {
+			vblk_unmap_data(rq, vbr);
+			blk_mq_requeue_request(rq, true);
+			continue;
+		}
+		bvq->stats.dispatched++;
+	}
+	notify = virtqueue_kick_prepare(bvq->vq);
+	if (notify)
+		bvq->stats.kicks++;
+	spin_unlock_irqrestore(&bvq->lock, flags);
+	if (notify)
+		virtqueue_notify(bvq->vq);
+}
+
+/*
+ * A plug's worth of requests at once: consecutive requests of the same
+ * hardware queue go to its ring as one batch.  Requests that fail their
+ * preparation are handed back; blk-mq then issues them one by one through
+ * queue_rq, which reports their status.
+ */
+static void vblk_queue_rqs(VBLK_QUEUE_RQS_LIST *rqlist)
+{
+	struct vblk_rq_list requeue = { }, batch = { };
+	struct blk_mq_hw_ctx *hctx = NULL;
+	struct request *rq, *next;
+
+	for (rq = vblk_compat_rqs_take(rqlist); rq; rq = next) {
+		struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+		next = rq->rq_next;
+		if (hctx && rq->mq_hctx != hctx && batch.head) {
+			vblk_add_batch(vblk_hctx_vq(hctx), batch.head);
+			batch.head = NULL;
+			batch.tail = NULL;
+		}
+		hctx = rq->mq_hctx;
+		/* this path skips the tag-to-request bookkeeping of dispatch */
+		hctx->tags->rqs[rq->tag] = rq;
+		if (vblk_prep_rq(rq->q->queuedata, rq, vbr) != BLK_STS_OK)
+			vblk_rq_list_add(&requeue, rq);
+		else
+			vblk_rq_list_add(&batch, rq);
+	}
+	if (batch.head)
+		vblk_add_batch(vblk_hctx_vq(hctx), batch.head);
+	vblk_compat_rqs_give(rqlist, requeue.head, requeue.tail);
+}
+
+/* the end of a batch that queue_rq did not kick (bd->last was false) */
+static void vblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	struct vblk_vq *bvq = vblk_hctx_vq(hctx);
+	bool notify;
+
+	spin_lock_irq(&bvq->lock);
+	notify = virtqueue_kick_prepare(bvq->vq);
+	if (notify)
+		bvq->stats.kicks++;
+	spin_unlock_irq(&bvq->lock);
+	if (notify)
+		virtqueue_notify(bvq->vq);
+}
+
+static blk_status_t vblk_result(struct vblk *vblk, struct request *rq,
+				u8 status)
+{
+	switch (status) {
+	case VIRTIO_BLK_S_OK:
+		return BLK_STS_OK;
+	case VIRTIO_BLK_S_IOERR:
+		return BLK_STS_IOERR;
+	case VIRTIO_BLK_S_UNSUPP:
+		return BLK_STS_NOTSUPP;
+	default:
+		dev_err_ratelimited(disk_to_dev(vblk->disk),
+				    "%s at sector %llu: unknown status %u from the device\n",
+				    blk_op_str(req_op(rq)),
+				    (unsigned long long)blk_rq_pos(rq), status);
+		return BLK_STS_IOERR;
+	}
+}
+
+/* blk_mq_complete_request() lands here, on the submitting CPU if it can */
+static void vblk_complete_rq(struct request *rq)
+{
+	struct vblk *vblk = rq->q->queuedata;
+	struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+	vblk_unmap_data(rq, vbr);
+	blk_mq_end_request(rq, vblk_result(vblk, rq, vbr->status));
+}
+
+/* take the next returned chain off the ring, counting it; under the lock */
+static struct vblk_req *vblk_get_done(struct vblk_vq *bvq)
+{
+	struct vblk_req *vbr;
+	unsigned int len;
+
+	vbr = virtqueue_get_buf(bvq->vq, &len);
+	if (!vbr)
+		return NULL;
+	vbr->used_len = len;
+	bvq->stats.completed++;
+	switch (vbr->status) {
+	case VIRTIO_BLK_S_OK:
+		break;
+	case VIRTIO_BLK_S_IOERR:
+		bvq->stats.err_ioerr++;
+		break;
+	case VIRTIO_BLK_S_UNSUPP:
+		bvq->stats.err_unsupp++;
+		break;
+	default:
+		bvq->stats.err_other++;
+		break;
+	}
+	return vbr;
+}
+
+/* interrupt callback of a request virtqueue */
+void vblk_vq_done(struct virtqueue *vq)
+{
+	struct vblk *vblk = vq->vdev->priv;
+	struct vblk_vq *bvq = &vblk->vqs[vq->index];
+	struct vblk_req *vbr;
+	unsigned long flags;
+	bool done = false;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	bvq->stats.irqs++;
+	do {
+		virtqueue_disable_cb(vq);
+		while ((vbr = vblk_get_done(bvq)) != NULL) {
+			struct request *rq = blk_mq_rq_from_pdu(vbr);
+
+			if (likely(!blk_should_fake_timeout(rq->q)))
+				blk_mq_complete_request(rq);
+			done = true;
+		}
+		if (unlikely(virtqueue_is_broken(vq)))
+			break;
+	} while (!virtqueue_enable_cb(vq));
+
+	/* a queue stopped on a full ring has room again */
+	if (done)
+		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
+	spin_unlock_irqrestore(&bvq->lock, flags);
+}
+
+static void vblk_complete_batch(struct io_comp_batch *iob)
+{
+	struct request *rq;
+
+	rq_list_for_each(&iob->req_list, rq)
+		vblk_unmap_data(rq, blk_mq_rq_to_pdu(rq));
+	blk_mq_end_request_batch(iob);
+}
+
+/*
+ * A polled queue (io_uring IOPOLL): its virtqueue has no interrupt
+ * callback; reap what the device returned and hand successful requests
+ * to the block layer as one batch.
+ */
+static int vblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
+{
+	struct vblk *vblk = hctx->queue->queuedata;
+	struct vblk_vq *bvq = vblk_hctx_vq(hctx);
+	struct vblk_req *vbr;
+	unsigned long flags;
+	int found = 0;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	while ((vbr = vblk_get_done(bvq)) != NULL) {
+		struct request *rq = blk_mq_rq_from_pdu(vbr);
+
+		found++;
+		if (!blk_mq_complete_request_remote(rq) &&
+		    !blk_mq_add_to_batch(rq, iob,
+					 vbr->status != VIRTIO_BLK_S_OK,
+					 vblk_complete_batch))
+			vblk_complete_rq(rq);
+	}
+	if (found) {
+		bvq->stats.polls++;
+		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
+	}
+	spin_unlock_irqrestore(&bvq->lock, flags);
+	return found;
+}
+
+/*
+ * A request the device has not completed in time.  The device still owns
+ * its buffers, so it must not be completed here; report it once and keep
+ * waiting.  (Recovery by reset is a later step.)
+ */
+static enum blk_eh_timer_return vblk_timeout(struct request *rq)
+{
+	struct vblk *vblk = rq->q->queuedata;
+	struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+	if (!vbr->timeout_logged) {
+		vbr->timeout_logged = true;
+		dev_warn(disk_to_dev(vblk->disk),
+			 "%s tag %d at sector %llu, %u bytes: no answer from the device after %u ms, still waiting\n",
+			 blk_op_str(req_op(rq)), rq->tag,
+			 (unsigned long long)blk_rq_pos(rq), blk_rq_bytes(rq),
+			 jiffies_to_msecs(rq->timeout));
+	}
+	return BLK_EH_RESET_TIMER;
+}
+
+/*
+ * Interrupt-driven queues first, spread by the transport's IRQ affinity,
+ * then the polled ones over all CPUs; no separate read queues.
+ */
+static void vblk_map_queues(struct blk_mq_tag_set *set)
+{
+	struct vblk *vblk = set->driver_data;
+	struct blk_mq_queue_map *map;
+
+	map = &set->map[HCTX_TYPE_DEFAULT];
+	map->nr_queues = vblk->nr_vqs - vblk->nr_poll_vqs;
+	map->queue_offset = 0;
+	vblk_compat_map_queues(map, vblk->vdev);
+	if (set->nr_maps == 1)
+		return;
+
+	map = &set->map[HCTX_TYPE_READ];
+	map->nr_queues = 0;
+	map->queue_offset = vblk->nr_vqs - vblk->nr_poll_vqs;
+
+	map = &set->map[HCTX_TYPE_POLL];
+	map->nr_queues = vblk->nr_poll_vqs;
+	map->queue_offset = vblk->nr_vqs - vblk->nr_poll_vqs;
+	blk_mq_map_queues(map);
+}
+
+const struct blk_mq_ops vblk_mq_ops = {
+	.queue_rq	= vblk_queue_rq,
+	.queue_rqs	= vblk_queue_rqs,
+	.commit_rqs	= vblk_commit_rqs,
+	.complete	= vblk_complete_rq,
+	.timeout	= vblk_timeout,
+	.map_queues	= vblk_map_queues,
+	.poll		= vblk_poll,
+};

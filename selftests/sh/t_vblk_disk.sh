@@ -1,0 +1,284 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Block driver tests beyond the C device tests, driver-agnostic so the
+# in-tree lanes run them too: sysfs serial and cache_type (QEMU offers
+# CONFIG_WCE, so the mode can be switched), a verified fio load on the
+# scratch disk, rmmod refused while a disk is mounted, and for vblk the
+# refusal of out-of-range module parameters, its debugfs counters and
+# its poll queues (io_uring IOPOLL; the rig gives the scratch disk two
+# virtqueues, one of which becomes polled).
+. /rig/lib.sh
+tap_plan 15
+B=$RIG_BLK_MOD
+M=/mnt/vblk
+
+S=$(rig_disk_by_serial scratch) || S=
+F=$(rig_disk_by_serial fs) || F=
+if [ -z "$S" ] || [ -z "$F" ]; then
+	for n in serial_matches cache_type_write_back cache_type_switch \
+		cache_type_bad_value_refused fio_verify_crc32c_qd32 \
+		rmmod_refused_while_mounted bad_params_refused debugfs_counters \
+		poll_queue_hipri multiqueue_used batch_submit_fewer_kicks \
+		rmmod_refused_during_fio \
+		suspend_resume_during_fio unbind_during_fio disks_back_after; do
+		tap_skip $n "${SCRATCH_REASON:-no disks with serials scratch and fs}"
+	done
+	exit 0
+fi
+sys() { echo "/sys/block/${1#/dev/}"; }
+# tap_check that shows the diagnostics of a passing check too
+tap_check_v() {
+	local name=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	[ -n "$out" ] && echo "$out" | sed 's/^# //; s/^/# /'
+	if [ $rc = 0 ]; then tap_ok "$name"; else tap_not_ok "$name"; fi
+}
+
+serial_matches() {
+	echo "# $S: $(cat "$(sys "$S")/serial"), $F: $(cat "$(sys "$F")/serial")"
+	[ "$(cat "$(sys "$S")/serial")" = scratch ] &&
+		[ "$(cat "$(sys "$F")/serial")" = fs ] &&
+		[ "$S" != "$F" ]
+}
+
+# cache_type and the queue's write_cache agree on $2
+cache_is() {
+	local c w
+	c=$(cat "$(sys "$1")/cache_type")
+	w=$(cat "$(sys "$1")/queue/write_cache")
+	echo "# cache_type '$c', queue/write_cache '$w'"
+	[ "$c" = "$2" ] && [ "$w" = "$2" ]
+}
+
+cache_switch() {
+	local a
+	a=$(sys "$S")/cache_type
+	echo "write through" >"$a" || return 1
+	cache_is "$S" "write through" || return 1
+	# a write and an fsync in write-through mode still work
+	dd if=/dev/urandom of=/tmp/wt bs=4k count=16 2>/dev/null
+	dd if=/tmp/wt of="$S" bs=4k conv=fsync 2>/dev/null || return 1
+	echo "write back" >"$a" || return 1
+	cache_is "$S" "write back" || return 1
+	cmp -n 65536 /tmp/wt "$S"
+}
+
+cache_bad_value() {
+	! echo "write sideways" >"$(sys "$S")/cache_type" 2>/dev/null &&
+		cache_is "$S" "write back"
+}
+
+# fio writes $1 (randwrite with crc32c in every block, then reads back and
+# verifies) with io_uring at QD32, mixed sizes; extra fio options follow
+fio_verify() {
+	local size=$1 rc
+	shift
+	command -v fio >/dev/null || { echo "# no fio"; return 1; }
+	fio --name=verify --filename="$S" --ioengine=io_uring --iodepth=32 \
+		--direct=1 --rw=randwrite --bsrange=4k-128k --size="$size" \
+		--verify=crc32c --do_verify=1 --verify_fatal=1 "$@" \
+		>/tmp/fio.out 2>&1
+	rc=$?
+	grep -E 'err=|READ:|WRITE:' /tmp/fio.out | sed 's/^ */# fio: /'
+	[ $rc = 0 ] || { tail -n 5 /tmp/fio.out | sed 's/^/# /'; return 1; }
+	# both the writes and the verifying reads happened, without errors
+	grep -q 'WRITE: bw=' /tmp/fio.out && grep -q 'READ: bw=' /tmp/fio.out &&
+		! grep 'err=' /tmp/fio.out | grep -qv 'err= *0'
+}
+
+rmmod_mounted() {
+	local rc=0
+	rig_load_ext4
+	mkdir -p $M
+	mkfs.ext4 -F -q "$S" || return 1
+	mount -t ext4 "$S" $M || return 1
+	if rmmod "$B" 2>/dev/null; then
+		echo "# rmmod $B succeeded with $S mounted"
+		rc=1
+	fi
+	echo data >$M/f && sync || rc=1
+	umount $M || rc=1
+	return $rc
+}
+
+# insmod with $1 must fail and say why in the kernel log
+refused() {
+	dmesg -c >/dev/null
+	if insmod "/lib/modules/$(uname -r)/extra/vblk.ko" "$1" 2>/dev/null; then
+		rmmod vblk
+		echo "# accepted: $1"
+		return 1
+	fi
+	dmesg | grep -q "${1%%=*}" || { echo "# no message for $1"; return 1; }
+}
+bad_params() {
+	rmmod "$B" || return 1
+	refused "queue_depth=4097" && refused "queue_depth=-1" &&
+		refused "num_request_queues=1025" && refused "num_request_queues=x"
+	local rc=$?
+	rig_modprobe "$B"
+	rig_wait_disk scratch 50 >/dev/null
+	return $rc
+}
+
+DBG=/sys/kernel/debug/vblk
+dbg_mount() {
+	[ -d /sys/kernel/debug/block ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+	true
+}
+# the queues file of the scratch disk: I/O is counted, nothing in flight
+debugfs_counters() {
+	local q=$DBG/${S#/dev/}/queues
+	dbg_mount
+	[ -f "$q" ] || { echo "# no $q"; return 1; }
+	dd if="$S" of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null
+	sed 's/^/# /' "$q"
+	sed 's/^/# /' "$DBG/${S#/dev/}/config"
+	awk '$1 == "total" && $2 > 0 && $2 == $3 && $4 == 0 && $5 > 0 { ok = 1 } END { exit !ok }' "$q"
+}
+# reload with one poll queue: polled I/O completes and is counted as such
+poll_hipri() {
+	local q rc=0 d
+	rmmod "$B" || return 1
+	modprobe "$B" poll_queues=1 || return 1
+	d=$(rig_wait_disk scratch 50) || return 1
+	S=$d
+	q=$DBG/${S#/dev/}/queues
+	echo "# io_poll=$(cat "$(sys "$S")/queue/io_poll")"
+	grep -q '^queues: 2 (1 polled)' "$DBG/${S#/dev/}/config" || {
+		sed 's/^/# /' "$DBG/${S#/dev/}/config"; rc=1; }
+	[ $rc = 0 ] && { fio_verify 8M --hipri=1 || rc=1; }
+	sed 's/^/# /' "$q"
+	[ $rc = 0 ] && awk '$1 ~ /^req_poll/ && $7 > 0 { ok = 1 } END { exit !ok }' "$q" || rc=1
+	rmmod "$B" && rig_modprobe "$B" || rc=1
+	S=$(rig_wait_disk scratch 50) || rc=1
+	return $rc
+}
+# the fio load spread over both interrupt-driven queues of the scratch disk
+multiqueue_used() {
+	local q=$DBG/${S#/dev/}/queues
+	fio_verify 8M --numjobs=2 --offset_increment=16M --cpus_allowed_policy=split --cpus_allowed=0-1 || return 1
+	sed 's/^/# /' "$q"
+	[ "$(awk '$1 ~ /^req\./ && $2 > 0' "$q" | wc -l)" -ge 2 ]
+}
+
+# the number of reads and writes the scratch disk has completed
+ios() { awk '{ print $1 + $5 }' "$(sys "$S")/stat"; }
+# fio in the background on the scratch disk, returning once its I/O has
+# started; FIO_PID, output in /tmp/bg.out
+fio_bg() {
+	local n0 i=0
+	n0=$(ios)
+	fio --name=bg --filename="$S" --ioengine=io_uring --iodepth=32 \
+		--direct=1 --rw=randwrite --bsrange=4k-128k --size=16M \
+		--verify=crc32c --do_verify=1 --verify_fatal=1 --loops=4 "$@" \
+		>/tmp/bg.out 2>&1 &
+	FIO_PID=$!
+	while [ "$(ios)" = "$n0" ] && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# fio started after $i tenths of a second"
+}
+# wait up to $1 seconds for the background fio; its exit code, 124 if hung
+fio_wait() {
+	local i=0
+	while kill -0 $FIO_PID 2>/dev/null; do
+		[ $i -ge $(($1 * 10)) ] && { echo "# fio still running after $1 s"; kill -9 $FIO_PID; return 124; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait $FIO_PID
+}
+
+# rmmod of the block driver is refused while fio has the disk open, and
+# the verified load completes
+rmmod_during_fio() {
+	local rc=0
+	fio_bg
+	if rmmod "$B" 2>/dev/null; then
+		echo "# rmmod $B succeeded under fio"
+		rc=1
+	fi
+	fio_wait 120 || { tail -n 5 /tmp/bg.out | sed 's/^/# /'; rc=1; }
+	[ -d "/sys/module/$B" ] || rig_modprobe "$B"
+	return $rc
+}
+
+# s2idle with pm_test=devices: every driver's suspend (virtio: freeze) and
+# resume (restore) run while fio has I/O in flight; fio's data verifies
+suspend_during_fio() {
+	local rc=0
+	[ -w /sys/power/pm_test ] || { echo "# no /sys/power/pm_test"; return 1; }
+	fio_bg
+	echo devices >/sys/power/pm_test &&
+		echo freeze >/sys/power/state || rc=1
+	echo none >/sys/power/pm_test
+	fio_wait 120 || { tail -n 5 /tmp/bg.out | sed 's/^/# /'; rc=1; }
+	dmesg | grep -E 'PM: suspend (entry|exit)' | tail -n 2 | sed 's/^/# /'
+	return $rc
+}
+
+# the block driver unbound from the scratch disk under fio: fio ends (with
+# errors), nothing hangs; bound again, the disk is back
+unbind_during_fio() {
+	local dev rc=0
+	dev=$(basename "$(readlink -f "$(sys "$S")/device")")
+	echo "# $S is $dev"
+	fio_bg --verify_fatal=0 --continue_on_error=none
+	echo "$dev" >"/sys/bus/virtio/drivers/$B/unbind" || rc=1
+	fio_wait 60
+	[ $? = 124 ] && rc=1
+	tail -n 2 /tmp/bg.out | sed 's/^/# /'
+	echo "$dev" >"/sys/bus/virtio/drivers/$B/bind" || rc=1
+	rig_wait_disk scratch 50 >/dev/null || { echo "# scratch did not come back"; rc=1; }
+	return $rc
+}
+
+# io_uring submitting 16 at a time: blk-mq hands the driver whole batches
+# (queue_rqs or queue_rq with commit_rqs), so there are fewer kicks than
+# requests; the data still verifies
+batch_kicks() {
+	local q=$DBG/${S#/dev/}/queues before after
+	before=$(awk '$1 == "total" { print $2 - $5 }' "$q")
+	fio_verify 8M --iodepth_batch_submit=16 --iodepth_batch_complete_min=1 || return 1
+	sed 's/^/# /' "$q"
+	after=$(awk '$1 == "total" { print $2 - $5 }' "$q")
+	echo "# requests without a kick of their own: $before -> $after"
+	[ "$after" -gt "$before" ]
+}
+
+tap_check serial_matches serial_matches
+tap_check cache_type_write_back cache_is "$S" "write back"
+tap_check cache_type_switch cache_switch
+tap_check cache_type_bad_value_refused cache_bad_value
+tap_check_v fio_verify_crc32c_qd32 fio_verify 32M
+tap_check rmmod_refused_while_mounted rmmod_mounted
+if [ "$B" = vblk ]; then
+	tap_check bad_params_refused bad_params
+	S=$(rig_disk_by_serial scratch)
+	tap_check_v debugfs_counters debugfs_counters
+	if [ "$(ls -d /sys/block/${S#/dev/}/mq/* | wc -l)" -ge 2 ]; then
+		tap_check_v multiqueue_used multiqueue_used
+		tap_check_v poll_queue_hipri poll_hipri
+	else
+		tap_skip multiqueue_used "the scratch disk has one virtqueue"
+		tap_skip poll_queue_hipri "the scratch disk has one virtqueue"
+	fi
+	S=$(rig_wait_disk scratch 50)
+	tap_check_v batch_submit_fewer_kicks batch_kicks
+else
+	tap_skip bad_params_refused "vblk's own parameters"
+	tap_skip debugfs_counters "vblk's own debugfs"
+	tap_skip multiqueue_used "vblk's own debugfs counts per queue"
+	tap_skip poll_queue_hipri "vblk's own debugfs counts polls"
+	tap_skip batch_submit_fewer_kicks "vblk's own debugfs counts kicks"
+fi
+S=$(rig_wait_disk scratch 50)
+tap_check_v rmmod_refused_during_fio rmmod_during_fio
+tap_check_v suspend_resume_during_fio suspend_during_fio
+tap_check_v unbind_during_fio unbind_during_fio
+tap_check disks_back_after rig_wait_disk scratch 50
+tap_exit
