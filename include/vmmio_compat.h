@@ -45,6 +45,25 @@ struct virtqueue_info {
 int vmmio_find_vqs_info(struct virtio_device *vdev, unsigned int nvqs,
 			struct virtqueue *vqs[], struct virtqueue_info info[]);
 
+/* the per-queue arrays of the old interface as struct virtqueue_info[] */
+static inline struct virtqueue_info *
+vmmio_compat_vq_info(unsigned int nvqs, vq_callback_t *callbacks[],
+		     const char * const names[], const bool *ctx)
+{
+	struct virtqueue_info *info;
+	unsigned int i;
+
+	info = kcalloc(nvqs, sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return NULL;
+	for (i = 0; i < nvqs; i++) {
+		info[i].name = names[i];
+		info[i].callback = callbacks[i];
+		info[i].ctx = ctx ? ctx[i] : false;
+	}
+	return info;
+}
+
 #ifdef VMMIO_HAVE_VIRTQUEUE_INFO
 static inline int vmmio_compat_find_vqs(struct virtio_device *vdev,
 					unsigned int nvqs,
@@ -63,18 +82,11 @@ static inline int vmmio_compat_find_vqs(struct virtio_device *vdev,
 					const bool *ctx,
 					struct irq_affinity *desc)
 {
-	struct virtqueue_info *info;
-	unsigned int i;
+	struct virtqueue_info *info = vmmio_compat_vq_info(nvqs, callbacks, names, ctx);
 	int err;
 
-	info = kcalloc(nvqs, sizeof(*info), GFP_KERNEL);
 	if (!info)
 		return -ENOMEM;
-	for (i = 0; i < nvqs; i++) {
-		info[i].name = names[i];
-		info[i].callback = callbacks[i];
-		info[i].ctx = ctx ? ctx[i] : false;
-	}
 	err = vmmio_find_vqs_info(vdev, nvqs, vqs, info);
 	kfree(info);
 	return err;
@@ -188,17 +200,11 @@ static inline int vblk_compat_find_vqs(struct virtio_device *vdev,
 				       struct irq_affinity *desc)
 {
 #ifdef VMMIO_HAVE_VIRTQUEUE_INFO
-	struct virtqueue_info *info;
-	unsigned int i;
+	struct virtqueue_info *info = vmmio_compat_vq_info(nvqs, callbacks, names, NULL);
 	int err;
 
-	info = kcalloc(nvqs, sizeof(*info), GFP_KERNEL);
 	if (!info)
 		return -ENOMEM;
-	for (i = 0; i < nvqs; i++) {
-		info[i].name = names[i];
-		info[i].callback = callbacks[i];
-	}
 	err = virtio_find_vqs(vdev, nvqs, vqs, info, desc);
 	kfree(info);
 	return err;
