@@ -10,19 +10,28 @@
 #   --disk DRIVE[|DEV]  a virtio-blk disk: DRIVE goes to -drive (after
 #                       if=none,id=dN), DEV to -device virtio-blk-device;
 #                       e.g. "file=a.img,format=raw|serial=scratch" or
-#                       "driver=null-co,size=1G|serial=null"; repeatable
+#                       "driver=null-co,size=1G|serial=null"; repeatable.
+#                       A DEV in braces is JSON, for properties that have
+#                       no key=value form (iothread-vq-mapping):
+#                       'file=a.img|{"serial": "s", "num-queues": 2}'
 #   --smp N --mem MB    CPUs (2) and memory (1024)
 #   --nic               a virtio-net device (none by default)
 #   --timeout SECS      kill QEMU after SECS (0: never; default 300)
 #   --log FILE          keep the console output in FILE
 #   --interactive       console on this terminal (Ctrl-A X quits)
 #   --qemu BIN          QEMU binary (default qemu-system-aarch64)
+#   --qemu-data DIR     its data directory (-L: firmware, keymaps), for a
+#                       QEMU unpacked outside /usr (scripts/fetch-qemu.sh):
+#                       its modules are those beside it (QEMU_MODULE_DIR),
+#                       and it gets no audio backend, whose probing would
+#                       load the host QEMU's modules (another build: abort)
+#   --qemu-libs PATH    LD_LIBRARY_PATH for that QEMU (empty: none)
 #   -- ARGS             more QEMU arguments
 # Exit status: QEMU's, or 124 on timeout.
 . "$(dirname "$0")/lib.sh"
 
 kernel= initrd= append= dtb= legacy=true smp=2 mem=1024 nic=0
-timeout=300 log= interactive=0 qemu=qemu-system-aarch64
+timeout=300 log= interactive=0 qemu=qemu-system-aarch64 qdata='' qlibs=''
 disks=() extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -40,6 +49,8 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift ;;
 	--interactive) interactive=1 ;;
 	--qemu) qemu=$2; shift ;;
+	--qemu-data) qdata=$2; shift ;;
+	--qemu-libs) qlibs=$2; shift ;;
 	--) shift; extra=("$@"); break ;;
 	*) die "qemu-run.sh: unknown option '$1'" ;;
 	esac
@@ -52,12 +63,27 @@ args=(-machine virt,gic-version=3 -cpu cortex-a57 -smp "$smp" -m "$mem"
 	-global "virtio-mmio.force-legacy=$legacy" -no-reboot)
 [ -n "$initrd" ] && args+=(-initrd "$initrd")
 [ -n "$dtb" ] && args+=(-dtb "$dtb")
+if [ -n "$qdata" ]; then
+	args+=(-L "$qdata" -audio none)
+	# <root>/usr/share/qemu -> <root>/usr/lib/<triplet>/qemu
+	QEMU_MODULE_DIR=$(cd "$qdata/../.." && pwd)/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/qemu
+	export QEMU_MODULE_DIR
+fi
+if [ -n "$qlibs" ]; then
+	export LD_LIBRARY_PATH=$qlibs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+fi
 i=0
 for d in "${disks[@]}"; do
 	drive=${d%%|*}
 	dev=
 	[ "$d" != "$drive" ] && dev=",${d#*|}"
-	args+=(-drive "if=none,id=d$i,$drive" -device "virtio-blk-device,drive=d$i$dev")
+	args+=(-drive "if=none,id=d$i,$drive")
+	case "$dev" in
+	",{"*) # JSON: the drive goes first, the given members follow
+		dev=${dev#,\{}
+		args+=(-device "{\"driver\": \"virtio-blk-device\", \"drive\": \"d$i\", $dev") ;;
+	*) args+=(-device "virtio-blk-device,drive=d$i$dev") ;;
+	esac
 	i=$((i + 1))
 done
 if [ $nic = 1 ]; then
