@@ -17,6 +17,16 @@
 #                     TOGGLE_KVER (6.12), modern layout, TOGGLE_DRIVERS (ours)
 #   KVERS may name "debug": the project's KASAN/lockdep kernel, with
 #                     DEBUG_DRIVERS (ours) and DEBUG_LAYOUTS (modern)
+#   QEMU10=0          skip the QEMU 10 lanes: kernel 6.12, modern layout,
+#                     QEMU10_DRIVERS (ours), on qemu-system-aarch64 10.x from
+#                     bookworm-backports (scripts/fetch-qemu.sh, unpacked in
+#                     the cache): "6.12-modern-ours-qemu10" runs the whole
+#                     suite, "...-qemu10-iothread-vq-mapping" QEMU10_ONLY
+#                     (the device tests) with the scratch disk's two
+#                     virtqueues on two host iothreads
+#   LANES="matrix qemu10"  which groups run (default: all): "matrix" is the
+#                     KVERS x LAYOUTS x DRIVERS lanes, the toggles and the
+#                     debug kernel; LANES=qemu10 runs the QEMU 10 lanes alone
 #   V=1               show the guest consoles
 . "$(dirname "$0")/lib.sh"
 
@@ -36,6 +46,22 @@ DEBUG_DRIVERS=${DEBUG_DRIVERS:-ours}
 DEBUG_LAYOUTS=${DEBUG_LAYOUTS:-modern}
 VMMIO_SERVES_IO=1
 VBLK_SERVES_IO=1
+LANES=${LANES:-matrix qemu10}
+QEMU10=${QEMU10:-1}
+QEMU10_DRIVERS=${QEMU10_DRIVERS:-ours}
+QEMU10_ONLY=${QEMU10_ONLY:-blk_rw,blk_ioctl,blk_flush,t_ext4,t_vblk_disk,t_virtio_devs,zz_unload,dmesg}
+lane_group() { case " $LANES " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# Per-lane QEMU set-up, for run_lane (reset after each group): the
+# qemu-run.sh options that pick the QEMU, the scratch disk's -device
+# part (key=value, or JSON in braces), extra QEMU arguments, a suffix
+# for the lane name
+# LANE_THREADS names iothreads that must have served I/O (host-side
+# check, against the idle LANE_IDLE_THREAD)
+LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
+lane_reset() {
+	LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
+}
 
 results=$CACHE/check/results.txt
 mkdir -p "$CACHE/check"
@@ -55,8 +81,8 @@ NVIRTIO=8
 #   named after them), TESTS the guest tests to run there
 run_lane() {
 	local kver=$1 layout=$2 drv=$3 props=${4:-} only=${5:-${ONLY:-}}
-	local lane dir expect=1 dtbarg=() dtbname rc=0
-	lane=$kver-$layout-$drv${props:+-${props//[=,]/-}}
+	local lane dir expect=1 dtbarg=() dtbname rc=0 scratch
+	lane=$kver-$layout-$drv$LANE_SUFFIX${props:+-${props//[=,]/-}}
 	dir=$CACHE/check/$lane
 	rm -rf "$dir" && mkdir -p "$dir"
 	case "$drv" in
@@ -71,15 +97,21 @@ run_lane() {
 		dtbname="QEMU's"
 	fi
 	truncate -s 64M "$dir/scratch.img" "$dir/fs.img"
+	scratch=${LANE_SCRATCH:-serial=scratch,num-queues=2${props:+,$props}}
 	echo "# lane $lane: kernel $KREL ($KPKGVER), $layout virtio-mmio, $drv drivers, $dtbname device tree" >&2
 	local t0=$(date +%s) agent
 	# the guest asks for QMP commands (resize, ...) through its console
 	"$TOP/scripts/qmp-agent.py" "$dir/console.log" "$dir/qmp.sock" 2>"$dir/qmp-agent.log" &
 	agent=$!
-	"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
+	local sampler=
+	if [ -n "$LANE_THREADS" ]; then
+		thread_sampler "$dir" &
+		sampler=$!
+	fi
+	"$TOP/scripts/qemu-run.sh" "${LANE_QEMU[@]}" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
 		"--$layout" --timeout 600 --log "$dir/console.log" \
 		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect loglevel=1 ${only:+rig.only=$only}" \
-		--disk "file=$dir/scratch.img,format=raw|serial=scratch,num-queues=2${props:+,$props}" \
+		--disk "file=$dir/scratch.img,format=raw|$scratch" \
 		--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
 		--disk "driver=null-co,size=64M|serial=null0" \
 		--disk "driver=null-co,size=64M|serial=null1" \
@@ -88,18 +120,62 @@ run_lane() {
 		-device virtio-rng-device \
 		-chardev "file,id=con0,path=$dir/hvc0.out" \
 		-device virtio-serial-device -device virtconsole,chardev=con0 \
-		-netdev user,id=net0,restrict=on -device virtio-net-device,netdev=net0 || rc=$?
+		-netdev user,id=net0,restrict=on -device virtio-net-device,netdev=net0 \
+		"${LANE_EXTRA[@]}" || rc=$?
 	kill "$agent" 2>/dev/null || true
 	wait "$agent" 2>/dev/null || true
+	[ -z "$sampler" ] || wait "$sampler" 2>/dev/null || true
 	echo "  [lane $lane] guest done in $(($(date +%s) - t0))s (qemu rc=$rc)" >&2
 	{
 		awk -f "$TOP/scripts/tap-collect.awk" "$dir/console.log"
 		[ $rc = 0 ] || printf 'fail\tqemu.exit\tQEMU exited with %s\n' "$rc"
 		host_checks "$dir"
+		[ -z "$LANE_THREADS" ] || iothread_checks "$dir"
 	} | sed "s/^\([a-z]*\)\t/\1\t$lane: /" >>"$results"
 	if grep -q "^fail	$lane: " "$results"; then
 		echo "  [lane $lane] console log: $dir/console.log" >&2
 	fi
+}
+
+# thread_sampler DIR: while the lane's QEMU runs, keep the name and the
+# voluntary context switches of each of its threads in DIR/threads.txt
+# (QEMU names them with -name ...,debug-threads=on: "IO <iothread id>")
+thread_sampler() {
+	local dir=$1 pid='' p i=0 t
+	while [ -z "$pid" ] && [ $i -lt 300 ]; do
+		for p in $(pgrep -f -- "file=$dir/scratch.img" || true); do
+			case "$(cat "/proc/$p/comm" 2>/dev/null)" in qemu-system-*) pid=$p ;; esac
+		done
+		[ -n "$pid" ] || sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$pid" ] || return 0
+	while [ -d "/proc/$pid" ]; do
+		for t in /proc/"$pid"/task/*; do
+			printf '%s\t%s\n' "$(cat "$t/comm")" \
+				"$(sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "$t/status")"
+		done 2>/dev/null >"$dir/threads.tmp" && [ -s "$dir/threads.tmp" ] &&
+			mv "$dir/threads.tmp" "$dir/threads.txt"
+		sleep 0.5
+	done
+}
+
+# iothread_checks DIR: every iothread in LANE_THREADS did work, many times
+# more than the idle control iothread (LANE_IDLE_THREAD), the last sample
+# before QEMU exited
+iothread_checks() {
+	local dir=$1 t n idle
+	idle=$(awk -F'\t' -v n="IO $LANE_IDLE_THREAD" '$1 == n { print $2 }' "$dir/threads.txt" 2>/dev/null)
+	for t in $LANE_THREADS; do
+		n=$(awk -F'\t' -v n="IO $t" '$1 == n { print $2 }' "$dir/threads.txt" 2>/dev/null)
+		if [ -z "$n" ] || [ -z "$idle" ]; then
+			printf 'fail\thost.iothread_%s_served\tno sample of the iothreads (%s)\n' "$t" "$dir/threads.txt"
+		elif [ "$n" -ge 1000 ] && [ "$n" -ge $((10 * idle + 10)) ]; then
+			printf 'pass\thost.iothread_%s_served\t\n' "$t"
+		else
+			printf 'fail\thost.iothread_%s_served\t%s context switches, the idle iothread %s\n' "$t" "$n" "$idle"
+		fi
+	done
 }
 
 # Host-side halves of guest tests: the file system the guest made must
@@ -135,6 +211,7 @@ host_checks() {
 	fi
 }
 
+lane_group matrix || KVERS=
 for kver in $KVERS; do
 	genv=$("$TOP/scripts/build-guest.sh" "$kver") || die "building the $kver guest failed"
 	eval "$genv"
@@ -157,6 +234,33 @@ for kver in $KVERS; do
 	fi
 done
 
+# QEMU 10 (bookworm-backports, unpacked in the cache) runs the 6.12 guest:
+# the whole suite as it is, then the device tests with the scratch disk's
+# two request virtqueues served by two host iothreads (iothread-vq-mapping,
+# new in QEMU 9.0, JSON -device syntax only), plus an idle third iothread
+# as the control of the host-side check
+if lane_group qemu10 && [ "$QEMU10" = 1 ]; then
+	qenv=$("$TOP/scripts/fetch-qemu.sh" 10) || die "fetching QEMU 10 failed"
+	eval "$qenv"
+	genv=$("$TOP/scripts/build-guest.sh" 6.12) || die "building the 6.12 guest failed"
+	eval "$genv"
+	echo "# QEMU 10: $("$QEMU_BIN" -L "$QEMU_DATA" --version | head -n1) ($QEMU_VERSION)" >&2
+	LANE_QEMU=(--qemu "$QEMU_BIN" --qemu-data "$QEMU_DATA" --qemu-libs "$QEMU_LIBS")
+	LANE_SUFFIX=-qemu10
+	for drv in $QEMU10_DRIVERS; do
+		run_lane 6.12 modern "$drv"
+	done
+	LANE_SUFFIX=-qemu10-iothread-vq-mapping
+	LANE_SCRATCH='{"serial": "scratch", "num-queues": 2, "iothread-vq-mapping": [{"iothread": "io0", "vqs": [0]}, {"iothread": "io1", "vqs": [1]}]}'
+	LANE_EXTRA=(-name 'rig,debug-threads=on' -object 'iothread,id=io0'
+		-object 'iothread,id=io1' -object 'iothread,id=io2')
+	LANE_THREADS="io0 io1" LANE_IDLE_THREAD=io2
+	for drv in $QEMU10_DRIVERS; do
+		run_lane 6.12 modern "$drv" "" "${ONLY:-$QEMU10_ONLY}"
+	done
+	lane_reset
+fi
+
 # TAP for the whole run
 total=$(wc -l <"$results")
 echo "TAP version 13"
@@ -170,6 +274,7 @@ awk -F'\t' '{
 pass=$(grep -c '^pass' "$results" || true)
 fail=$(grep -c '^fail' "$results" || true)
 skip=$(grep -c '^skip' "$results" || true)
+[ -z "${QEMU_VERSION:-}" ] || echo "# QEMU 10 lanes: qemu-system-aarch64 $QEMU_VERSION"
 for kver in $KVERS; do
 	echo "# kernel $kver: $(sed -n 's/^KREL=//p' "$(kdir_root "$kver")/env") ($(sed -n 's/^KPKGVER=//p' "$(kdir_root "$kver")/env"))"
 done
