@@ -24,9 +24,18 @@
 #                     suite, "...-qemu10-iothread-vq-mapping" QEMU10_ONLY
 #                     (the device tests) with the scratch disk's two
 #                     virtqueues on two host iothreads
-#   LANES="matrix qemu10"  which groups run (default: all): "matrix" is the
-#                     KVERS x LAYOUTS x DRIVERS lanes, the toggles and the
-#                     debug kernel; LANES=qemu10 runs the QEMU 10 lanes alone
+#   MICROVM=0         skip the x86_64 microvm lanes: Debian's amd64 6.1
+#                     kernel on qemu-system-x86_64 -machine microvm, modern
+#                     layout, MICROVM_DRIVERS (ours), whole suite (no fio
+#                     there: its tests skip): "amd64-modern-ours-microvm-acpi"
+#                     (acpi=on: the slots are LNRO0005 devices in the DSDT)
+#                     and "...-microvm-cmdline" (acpi=off: the slots are only
+#                     on the kernel command line, virtio_mmio.device=...,
+#                     handed to vmmio as device=)
+#   LANES="matrix qemu10 microvm"  which groups run (default: all): "matrix"
+#                     is the KVERS x LAYOUTS x DRIVERS lanes, the toggles and
+#                     the debug kernel; e.g. LANES=qemu10 or LANES=microvm
+#                     runs those lanes alone
 #   V=1               show the guest consoles
 . "$(dirname "$0")/lib.sh"
 
@@ -46,7 +55,9 @@ DEBUG_DRIVERS=${DEBUG_DRIVERS:-ours}
 DEBUG_LAYOUTS=${DEBUG_LAYOUTS:-modern}
 VMMIO_SERVES_IO=1
 VBLK_SERVES_IO=1
-LANES=${LANES:-matrix qemu10}
+LANES=${LANES:-matrix qemu10 microvm}
+MICROVM=${MICROVM:-1}
+MICROVM_DRIVERS=${MICROVM_DRIVERS:-ours}
 QEMU10=${QEMU10:-1}
 QEMU10_DRIVERS=${QEMU10_DRIVERS:-ours}
 QEMU10_ONLY=${QEMU10_ONLY:-blk_rw,blk_ioctl,blk_flush,t_ext4,t_vblk_disk,t_virtio_devs,zz_unload,dmesg}
@@ -57,10 +68,13 @@ lane_group() { case " $LANES " in *" $1 "*) return 0 ;; esac; return 1; }
 # part (key=value, or JSON in braces), extra QEMU arguments, a suffix
 # for the lane name
 # LANE_THREADS names iothreads that must have served I/O (host-side
-# check, against the idle LANE_IDLE_THREAD)
+# check, against the idle LANE_IDLE_THREAD); LANE_APPEND goes on the
+# kernel command line; LANE_DESC says where the guest finds its slots
 LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
+LANE_APPEND='' LANE_DESC=''
 lane_reset() {
 	LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
+	LANE_APPEND='' LANE_DESC=''
 }
 
 results=$CACHE/check/results.txt
@@ -96,9 +110,10 @@ run_lane() {
 	else
 		dtbname="QEMU's"
 	fi
+	dtbname=${LANE_DESC:-$dtbname device tree}
 	truncate -s 64M "$dir/scratch.img" "$dir/fs.img"
 	scratch=${LANE_SCRATCH:-serial=scratch,num-queues=2${props:+,$props}}
-	echo "# lane $lane: kernel $KREL ($KPKGVER), $layout virtio-mmio, $drv drivers, $dtbname device tree" >&2
+	echo "# lane $lane: kernel $KREL ($KPKGVER), $layout virtio-mmio, $drv drivers, $dtbname" >&2
 	local t0=$(date +%s) agent
 	# the guest asks for QMP commands (resize, ...) through its console
 	"$TOP/scripts/qmp-agent.py" "$dir/console.log" "$dir/qmp.sock" 2>"$dir/qmp-agent.log" &
@@ -110,7 +125,7 @@ run_lane() {
 	fi
 	"$TOP/scripts/qemu-run.sh" "${LANE_QEMU[@]}" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
 		"--$layout" --timeout 600 --log "$dir/console.log" \
-		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect loglevel=1 ${only:+rig.only=$only}" \
+		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect loglevel=1 ${only:+rig.only=$only}${LANE_APPEND:+ $LANE_APPEND}" \
 		--disk "file=$dir/scratch.img,format=raw|$scratch" \
 		--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
 		--disk "driver=null-co,size=64M|serial=null0" \
@@ -261,6 +276,34 @@ if lane_group qemu10 && [ "$QEMU10" = 1 ]; then
 	lane_reset
 fi
 
+# x86_64 microvm (the host's qemu-system-x86_64, TCG), Debian's amd64 6.1
+# kernel, on which virtio, virtio_ring, virtio_mmio and virtio_blk are
+# modules (the initramfs carries them; modprobe loads vmmio's
+# dependencies): the same suite, with the slots found (a) through ACPI
+# (LNRO0005 in microvm's DSDT), (b) without ACPI, on the kernel command
+# line QEMU writes (auto-kernel-cmdline), given to vmmio as device=.
+# Without ACPI microvm has 8 slots on GSIs 5-12; rtc=off frees GSI 8,
+# which the RTC would share with slot 3.  Debian's in-tree virtio_mmio has
+# no device= parameter (VIRTIO_MMIO_CMDLINE_DEVICES is off on amd64).
+if lane_group microvm && [ "$MICROVM" = 1 ]; then
+	genv=$("$TOP/scripts/build-guest.sh" amd64) || die "building the amd64 guest failed"
+	eval "$genv"
+	MICROVM_KREL=$KREL
+	echo "# microvm: kernel $KREL, Debian package $KPKGVER" >&2
+	LANE_QEMU=(--machine 'microvm,acpi=on')
+	LANE_SUFFIX=-microvm-acpi LANE_DESC="x86_64 microvm, slots from ACPI (LNRO0005)"
+	for drv in $MICROVM_DRIVERS; do
+		run_lane amd64 modern "$drv"
+	done
+	LANE_QEMU=(--machine 'microvm,acpi=off,rtc=off')
+	LANE_SUFFIX=-microvm-cmdline LANE_APPEND="rig.mmio=cmdline reboot=t"
+	LANE_DESC="x86_64 microvm without ACPI, slots from the kernel command line"
+	for drv in $MICROVM_DRIVERS; do
+		run_lane amd64 modern "$drv"
+	done
+	lane_reset
+fi
+
 # TAP for the whole run
 total=$(wc -l <"$results")
 echo "TAP version 13"
@@ -275,6 +318,9 @@ pass=$(grep -c '^pass' "$results" || true)
 fail=$(grep -c '^fail' "$results" || true)
 skip=$(grep -c '^skip' "$results" || true)
 [ -z "${QEMU_VERSION:-}" ] || echo "# QEMU 10 lanes: qemu-system-aarch64 $QEMU_VERSION"
+if [ -n "${MICROVM_KREL:-}" ]; then
+	echo "# microvm lanes: kernel $MICROVM_KREL, $(qemu-system-x86_64 --version | head -n1)"
+fi
 for kver in $KVERS; do
 	echo "# kernel $kver: $(sed -n 's/^KREL=//p' "$(kdir_root "$kver")/env") ($(sed -n 's/^KPKGVER=//p' "$(kdir_root "$kver")/env"))"
 done

@@ -4,7 +4,8 @@
 # As root, installs what is missing; otherwise prints the apt-get line.
 . "$(dirname "$0")/lib.sh"
 
-PKGS="make gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
+PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
+	qemu-system-x86
 	qemu-utils cpio device-tree-compiler sparse e2fsprogs kmod xz-utils
 	zstd dpkg-dev perl python3 file bc flex bison dwarves gnuplot-nox"
 

@@ -47,11 +47,22 @@ stamp_set() { mkdir -p "$CACHE/stamps"; printf '%s' "$2" >"$CACHE/stamps/$1"; }
 hash_files() { cat "$@" | sha256sum | cut -c1-16; }
 
 # guest kernel selection: KVER is 6.1 (bookworm) or 6.12 (bookworm-backports)
+# for arm64, or amd64: Debian's 6.1 for x86_64 (the microvm lanes)
 kver_suite() {
 	case "$1" in
-	6.1) echo bookworm ;;
+	6.1 | amd64) echo bookworm ;;
 	6.12) echo bookworm-backports ;;
-	*) die "unknown KVER '$1' (use 6.1 or 6.12)" ;;
+	*) die "unknown KVER '$1' (use 6.1, 6.12 or amd64)" ;;
+	esac
+}
+# the Debian architecture of KVER's kernel, and its series
+kver_arch() { case "$1" in amd64) echo amd64 ;; *) echo arm64 ;; esac; }
+kver_series() { case "$1" in amd64) echo 6.1 ;; *) echo "$1" ;; esac; }
+# kbuild's ARCH= and CROSS_COMPILE= for KVER's kernel, as make arguments
+kver_make_args() {
+	case "$(kver_arch "$1")" in
+	amd64) echo "ARCH=x86_64 CROSS_COMPILE=" ;;
+	*) echo "ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-" ;;
 	esac
 }
 kdir_root() { echo "$CACHE/kernel-$1"; }

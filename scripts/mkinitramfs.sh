@@ -18,7 +18,12 @@ TESTBIN=$3
 OUT=$4
 # shellcheck disable=SC1090
 . "$(kdir_root "$KVER")/env"
-USERLAND=$("$TOP/scripts/fetch-userland.sh" | sed -n 's/^USERLAND=//p')
+ARCH=$(kver_arch "$KVER")
+USERLAND=$("$TOP/scripts/fetch-userland.sh" "$ARCH" | sed -n 's/^USERLAND=//p')
+case "$ARCH" in
+amd64) triplet=x86_64-linux-gnu ldso=lib64/ld-linux-x86-64.so.2 ;;
+*) triplet=aarch64-linux-gnu ldso=lib/ld-linux-aarch64.so.1 ;;
+esac
 
 # the in-tree modules the rig loads by name; their dependencies follow
 WANT_MODS="virtio_mmio virtio_blk virtio_pci virtio_net virtio_console
@@ -31,15 +36,18 @@ mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,proc,sys,dev,tmp,mnt,etc,rig/bi
 cp "$USERLAND/bin/busybox" "$stage/bin/"
 # the kernel's request_module() runs /sbin/modprobe (e.g. for crc32c)
 ln -s ../bin/busybox "$stage/sbin/modprobe"
-cp -a "$USERLAND/lib/ld-linux-aarch64.so.1" "$stage/lib/"
-cp -a "$USERLAND/lib/aarch64-linux-gnu" "$stage/lib/"
+mkdir -p "$stage/$(dirname "$ldso")"
+cp -a "$USERLAND/$ldso" "$stage/$ldso"
+cp -a "$USERLAND/lib/$triplet" "$stage/lib/"
 mkdir -p "$stage/usr/lib"
-cp -a "$USERLAND/usr/lib/aarch64-linux-gnu" "$stage/usr/lib/"
-rm -rf "$stage/usr/lib/aarch64-linux-gnu/gconv"
+cp -a "$USERLAND/usr/lib/$triplet" "$stage/usr/lib/"
+rm -rf "$stage/usr/lib/$triplet/gconv"
 for p in mke2fs e2fsck; do cp "$USERLAND/sbin/$p" "$stage/sbin/"; done
 ln -s mke2fs "$stage/sbin/mkfs.ext4"
 ln -s e2fsck "$stage/sbin/fsck.ext4"
-[ -f "$CACHE/userland/fio" ] && cp "$CACHE/userland/fio" "$stage/usr/bin/"
+if [ "$ARCH" = arm64 ] && [ -f "$CACHE/userland/fio" ]; then
+	cp "$CACHE/userland/fio" "$stage/usr/bin/"
+fi
 
 # kernel modules: closure of WANT_MODS over modules.dep, decompressed
 dst=$stage/lib/modules/$KREL

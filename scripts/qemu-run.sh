@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# qemu-run.sh [options]: boot the aarch64 guest under QEMU (TCG).
+# qemu-run.sh [options]: boot the aarch64 guest (or an x86_64 microvm)
+# under QEMU (TCG).
 #
 #   --kernel IMG        kernel image (required)
 #   --initrd CPIO       initramfs
-#   --append STR        kernel command line (console=ttyAMA0 is added)
+#   --append STR        kernel command line (console=ttyAMA0 is added;
+#                       ttyS0 on microvm)
+#   --machine M         "virt" (default: aarch64, virt,gic-version=3,
+#                       cortex-a57) or "microvm[,props]": x86_64, QEMU's
+#                       microvm machine (e.g. microvm,acpi=off), no PCI
 #   --dtb FILE          the user's device tree (default: QEMU's own)
 #   --legacy|--modern   virtio-mmio register layout v1 (QEMU default) or v2
 #   --disk DRIVE[|DEV]  a virtio-blk disk: DRIVE goes to -drive (after
@@ -19,7 +24,8 @@
 #   --timeout SECS      kill QEMU after SECS (0: never; default 300)
 #   --log FILE          keep the console output in FILE
 #   --interactive       console on this terminal (Ctrl-A X quits)
-#   --qemu BIN          QEMU binary (default qemu-system-aarch64)
+#   --qemu BIN          QEMU binary (default qemu-system-aarch64, or
+#                       qemu-system-x86_64 for microvm)
 #   --qemu-data DIR     its data directory (-L: firmware, keymaps), for a
 #                       QEMU unpacked outside /usr (scripts/fetch-qemu.sh):
 #                       its modules are those beside it (QEMU_MODULE_DIR),
@@ -30,8 +36,8 @@
 # Exit status: QEMU's, or 124 on timeout.
 . "$(dirname "$0")/lib.sh"
 
-kernel= initrd= append= dtb= legacy=true smp=2 mem=1024 nic=0
-timeout=300 log= interactive=0 qemu=qemu-system-aarch64 qdata='' qlibs=''
+kernel='' initrd='' append='' dtb='' legacy=true smp=2 mem=1024 nic=0
+timeout=300 log='' interactive=0 qemu='' qdata='' qlibs='' machine=virt
 disks=() extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -49,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift ;;
 	--interactive) interactive=1 ;;
 	--qemu) qemu=$2; shift ;;
+	--machine) machine=$2; shift ;;
 	--qemu-data) qdata=$2; shift ;;
 	--qemu-libs) qlibs=$2; shift ;;
 	--) shift; extra=("$@"); break ;;
@@ -58,8 +65,18 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$kernel" ] || die "qemu-run.sh: --kernel is required"
 
-args=(-machine virt,gic-version=3 -cpu cortex-a57 -smp "$smp" -m "$mem"
-	-kernel "$kernel" -append "console=ttyAMA0 $append"
+case "$machine" in
+virt)
+	: "${qemu:=qemu-system-aarch64}"
+	args=(-machine 'virt,gic-version=3' -cpu cortex-a57)
+	console=ttyAMA0 ;;
+microvm | microvm,*)
+	: "${qemu:=qemu-system-x86_64}"
+	args=(-machine "$machine")
+	console=ttyS0 ;;
+*) die "qemu-run.sh: unknown machine '$machine' (virt or microvm[,...])" ;;
+esac
+args+=(-smp "$smp" -m "$mem" -kernel "$kernel" -append "console=$console $append"
 	-global "virtio-mmio.force-legacy=$legacy" -no-reboot)
 [ -n "$initrd" ] && args+=(-initrd "$initrd")
 [ -n "$dtb" ] && args+=(-dtb "$dtb")
@@ -87,7 +104,7 @@ for d in "${disks[@]}"; do
 	i=$((i + 1))
 done
 if [ $nic = 1 ]; then
-	args+=(-netdev user,id=n0 -device virtio-net-device,netdev=n0)
+	args+=(-netdev 'user,id=n0' -device 'virtio-net-device,netdev=n0')
 else
 	args+=(-nic none)
 fi
@@ -110,7 +127,7 @@ elif [ -n "$log" ]; then
 	else
 		"${tmo[@]}" "$qemu" "${args[@]}" </dev/null >"$log" 2>&1 || rc=$?
 	fi
-	exit $rc
+	exit "$rc"
 else
 	exec "${tmo[@]}" "$qemu" "${args[@]}" </dev/null
 fi

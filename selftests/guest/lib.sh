@@ -8,6 +8,7 @@ rig_parse_cmdline() {
 	RIG_EXPECT_DISKS=1
 	RIG_ROOT=
 	RIG_FALLBACK=
+	RIG_MMIO=
 	for arg in $(cat /proc/cmdline); do
 		case "$arg" in
 		rig.mode=*) RIG_MODE=${arg#*=} ;;
@@ -17,10 +18,11 @@ rig_parse_cmdline() {
 		rig.fallback=*) RIG_FALLBACK=${arg#*=} ;;
 		rig.layout=*) RIG_LAYOUT=${arg#*=} ;;
 		rig.nvirtio=*) RIG_NVIRTIO=${arg#*=} ;;
+		rig.mmio=*) RIG_MMIO=${arg#*=} ;;
 		root=*) RIG_ROOT=${arg#*=} ;;
 		esac
 	done
-	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY
+	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY RIG_MMIO
 	rig_parse_drivers
 }
 
@@ -35,6 +37,16 @@ rig_parse_drivers() {
 	*) RIG_TRANSPORT_MOD=; RIG_BLK_MOD= ;;
 	esac
 	export RIG_DRIVERS RIG_TRANSPORT_MOD RIG_BLK_MOD
+}
+
+# Power off.  An x86 machine without ACPI (microvm, acpi=off) cannot: the
+# kernel would halt and QEMU run on, so it resets instead (the lane boots
+# with reboot=t: a triple fault), which QEMU's -no-reboot makes an exit.
+rig_poweroff() {
+	case "$(uname -m)" in
+	x86_64 | i?86) [ -d /sys/firmware/acpi/tables ] || reboot -f ;;
+	esac
+	poweroff -f
 }
 
 # wait up to $2 tenths of a second for the path $1 to exist
@@ -56,9 +68,25 @@ rig_load_ext4() {
 	modprobe ext4
 }
 
+# Where the platform describes its virtio-mmio slots: in the device tree
+# or ACPI (the transports find them), or, with rig.mmio=cmdline, only on
+# the kernel command line (an x86 microvm without ACPI: QEMU appends
+# "virtio_mmio.device=<size>@<base>:<irq>" per slot).  vmmio then gets
+# the same slots through its device= parameter: the arguments for it.
+rig_transport_args() {
+	local arg
+	[ "$RIG_MMIO" = cmdline ] && [ "$RIG_TRANSPORT_MOD" = vmmio ] || return 0
+	for arg in $(cat /proc/cmdline); do
+		case "$arg" in
+		virtio_mmio.device=*) echo "device=${arg#*=}" ;;
+		esac
+	done
+}
+
 rig_load_drivers() {
 	[ -n "$RIG_TRANSPORT_MOD" ] || return 0
-	rig_modprobe "$RIG_TRANSPORT_MOD" && rig_modprobe "$RIG_BLK_MOD"
+	# shellcheck disable=SC2046
+	rig_modprobe "$RIG_TRANSPORT_MOD" $(rig_transport_args) && rig_modprobe "$RIG_BLK_MOD"
 }
 
 # the /dev node of the virtio disk whose serial is $1 (empty if none)

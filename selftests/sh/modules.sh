@@ -10,7 +10,9 @@ T=$RIG_TRANSPORT_MOD
 B=$RIG_BLK_MOD
 loaded() { [ -d "/sys/module/$1" ]; }
 gone() { ! [ -d "/sys/module/$1" ]; }
-load() { modprobe "$1" && loaded "$1"; }
+# the transport with the slots of the command line where the lane has them
+# shellcheck disable=SC2046
+load() { modprobe "$1" $([ "$1" = "$T" ] && rig_transport_args) && loaded "$1"; }
 unload() { rmmod "$1" && gone "$1"; }
 vermagic_ok() {
 	local f v

@@ -115,19 +115,24 @@ broken_nodes() {
 	[ $n -gt 0 ] || echo "# no broken nodes in this lane's device tree"
 }
 
-# device= for real: hide the scratch disk's DT node from every driver
-# (driver_override), then describe the same slot with the parameter.  On
-# arm64 the IRQ must be a Linux number that is mapped: the hidden node's.
+# device= for real: hide the scratch disk's DT node (or ACPI device) from
+# every driver (driver_override), then describe the same slot with the
+# parameter.  On arm64 the IRQ must be a Linux number that is mapped: the
+# hidden node's.  (Where the slots came from device= already, the rmmod
+# removes them, and the one slot comes back alone.)  The base address is
+# the one /proc/iomem names the device's registers with.
 device_param_probes() {
 	local dev base irq disk rc=0
 	dev=$(platdev_of scratch) || return 1
 	irq=$(sed -n 's/^irq: //p' "/sys/kernel/debug/vmmio/$dev/info")
-	base=0x${dev%%.*}
+	base=0x$(sed -n "s/^ *\([0-9a-f]*\)-[0-9a-f]* : $dev\$/\1/p" /proc/iomem | head -n1)
+	[ "$base" != 0x ] || { echo "# $dev is not in /proc/iomem"; return 1; }
 	echo "# slot $dev: device=0x200@$base:$irq"
 	dd if=/dev/urandom of=/tmp/dp bs=64k count=4 2>/dev/null
 	dd if=/tmp/dp of="$(rig_disk_by_serial scratch)" bs=64k oflag=direct 2>/dev/null || return 1
 	rmmod "$B" "$T" || return 1
-	echo none >"/sys/bus/platform/devices/$dev/driver_override"
+	[ ! -e "/sys/bus/platform/devices/$dev" ] ||
+		echo none >"/sys/bus/platform/devices/$dev/driver_override"
 	if insmod "/lib/modules/$(uname -r)/extra/vmmio.ko" "device=0x200@$base:$irq" &&
 		modprobe "$B" && disk=$(rig_wait_disk scratch 50); then
 		readlink -f "/sys/block/${disk#/dev/}/device" | sed 's/^/# /'
@@ -137,7 +142,8 @@ device_param_probes() {
 		rc=1
 	fi
 	rmmod "$B" "$T"
-	echo >"/sys/bus/platform/devices/$dev/driver_override"
+	[ ! -e "/sys/bus/platform/devices/$dev" ] ||
+		echo >"/sys/bus/platform/devices/$dev/driver_override"
 	rig_load_drivers
 	rig_wait_disk scratch 50 >/dev/null
 	return $rc
