@@ -4,6 +4,7 @@
 #
 #   make                  build the modules against the Debian arm64 6.1 guest kernel
 #   make KVER=6.12        ... against the 6.12 backports kernel
+#   make KVER=amd64       ... natively, against Debian's x86_64 6.1 kernel (the microvm lanes)
 #   make KDIR=/lib/modules/$(uname -r)/build ARCH= CROSS_COMPILE=   native build
 #   make run              boot a guest with root=/dev/vda on our drivers
 #   make check            the test matrix (kernels x register layouts x drivers)
@@ -15,6 +16,10 @@
 # "make -C $KDIR M=$PWD modules" works as well.
 
 KVER ?= 6.1
+ifeq ($(KVER),amd64)
+ARCH ?= x86_64
+CROSS_COMPILE ?=
+endif
 ARCH ?= arm64
 CROSS_COMPILE ?= aarch64-linux-gnu-
 export KVER
