@@ -119,13 +119,17 @@ broken_nodes() {
 # every driver (driver_override), then describe the same slot with the
 # parameter.  On arm64 the IRQ must be a Linux number that is mapped: the
 # hidden node's.  (Where the slots came from device= already, the rmmod
-# removes them, and the one slot comes back alone.)  The base address is
-# the one /proc/iomem names the device's registers with.
+# removes them, and the one slot comes back alone.)  The base address:
+# a DT device's name starts with it; others (LNRO0005:00, vmmio.0.auto)
+# have their registers named after them in /proc/iomem.
 device_param_probes() {
 	local dev base irq disk rc=0
 	dev=$(platdev_of scratch) || return 1
 	irq=$(sed -n 's/^irq: //p' "/sys/kernel/debug/vmmio/$dev/info")
-	base=0x$(sed -n "s/^ *\([0-9a-f]*\)-[0-9a-f]* : $dev\$/\1/p" /proc/iomem | head -n1)
+	case "$dev" in
+	[0-9a-f]*.*) base=0x${dev%%.*} ;;
+	*) base=0x$(sed -n "s/^ *\([0-9a-f]*\)-[0-9a-f]* : $dev\$/\1/p" /proc/iomem | head -n1) ;;
+	esac
 	[ "$base" != 0x ] || { echo "# $dev is not in /proc/iomem"; return 1; }
 	echo "# slot $dev: device=0x200@$base:$irq"
 	dd if=/dev/urandom of=/tmp/dp bs=64k count=4 2>/dev/null
