@@ -70,12 +70,13 @@ lane_group() { case " $LANES " in *" $1 "*) return 0 ;; esac; return 1; }
 # LANE_THREADS names iothreads that must have served I/O (host-side
 # check, against the idle LANE_IDLE_THREAD); LANE_APPEND goes on the
 # kernel command line; LANE_DESC says where the guest finds its slots;
-# LANE_DTB is the device tree to boot with
+# LANE_DTB is the device tree to boot with; LANE_LOGLEVEL replaces the
+# quiet console (loglevel=1)
 LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
-LANE_APPEND='' LANE_DESC='' LANE_DTB=''
+LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL=''
 lane_reset() {
 	LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
-	LANE_APPEND='' LANE_DESC='' LANE_DTB=''
+	LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL=''
 }
 
 results=$CACHE/check/results.txt
@@ -129,7 +130,7 @@ run_lane() {
 	fi
 	"$TOP/scripts/qemu-run.sh" "${LANE_QEMU[@]}" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
 		"--$layout" --timeout 600 --log "$dir/console.log" \
-		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect loglevel=1 ${only:+rig.only=$only}${LANE_APPEND:+ $LANE_APPEND}" \
+		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect ${LANE_LOGLEVEL:-loglevel=1} ${only:+rig.only=$only}${LANE_APPEND:+ $LANE_APPEND}" \
 		--disk "file=$dir/scratch.img,format=raw|$scratch" \
 		--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
 		--disk "driver=null-co,size=64M|serial=null0" \
@@ -304,6 +305,13 @@ if lane_group microvm && [ "$MICROVM" = 1 ]; then
 	genv=$("$TOP/scripts/build-guest.sh" amd64) || die "building the amd64 guest failed"
 	eval "$genv"
 	MICROVM_KREL=$KREL
+	# The x86_64 guest with a quiet console (loglevel=1) hung in early
+	# boot, before starting its second CPU, in about half the boots
+	# while the host was busy (a 2-vCPU TCG guest beside it); with the
+	# kernel's messages on the serial console, none in 13 boots, 5 of
+	# them busy.  Why is not known yet: no symbols for the hung RIP
+	# (Debian's System.map is in the -dbg package).
+	LANE_LOGLEVEL=loglevel=7
 	echo "# microvm: kernel $KREL, Debian package $KPKGVER" >&2
 	LANE_QEMU=(--machine 'microvm,acpi=on')
 	LANE_SUFFIX=-microvm-acpi LANE_DESC="x86_64 microvm, slots from ACPI (LNRO0005)"
