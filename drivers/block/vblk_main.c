@@ -338,8 +338,31 @@ static void vblk_build_limits(const struct vblk_cfg *c, struct queue_limits *lim
 }
 
 /*
+ * The write-cache mode can change under the driver (another agent, or a
+ * device that refuses the mode the driver asked for): follow it.
+ */
+static void vblk_reread_wce(struct vblk *vblk)
+{
+	struct device *dev = disk_to_dev(vblk->disk);
+	bool wce;
+
+	mutex_lock(&vblk->vdev_mutex);
+	wce = vblk->cfg.flush && vblk_get_wce(vblk->vdev);
+	if (wce != vblk->cfg.wce) {
+		dev_info(dev, "the device switched its cache to %s\n",
+			 wce ? "write back" : "write through");
+		vblk->cfg.wce = wce;
+		if (vblk_compat_set_write_cache(vblk->disk->queue, wce))
+			dev_err(dev, "cannot apply the new cache mode\n");
+	}
+	mutex_unlock(&vblk->vdev_mutex);
+}
+
+/*
  * Config-change interrupt: the device asks for a reset (DEVICE_NEEDS_RESET,
- * raised with this interrupt) or the capacity may have changed.
+ * raised with this interrupt), or re-read what it may change at run time:
+ * the capacity and the write-cache mode.  (Block size and topology are
+ * fixed for QEMU's device's lifetime; a change would need a new probe.)
  */
 static void vblk_config_work(struct work_struct *work)
 {
@@ -355,12 +378,12 @@ static void vblk_config_work(struct work_struct *work)
 		return;
 	}
 	cap = vblk_read_capacity(vblk->vdev);
-
 	vblk->cfg.capacity = cap;
 	if (set_capacity_and_notify(vblk->disk, cap))
 		dev_info(disk_to_dev(vblk->disk),
 			 "capacity changed from %llu to %llu sectors\n",
 			 old, cap);
+	vblk_reread_wce(vblk);
 }
 
 static void vblk_config_changed(struct virtio_device *vdev)
