@@ -86,6 +86,11 @@ rig_wait_disk() {
 	return 1
 }
 
+# the kernel log from a mark on, without clearing it: dmesg_clean reads
+# the whole log at the end of the lane
+dmesg_mark() { DMESG_MARK=$(dmesg | wc -l); }
+dmesg_since() { dmesg | tail -n +$((${DMESG_MARK:-0} + 1)); }
+
 # ask the host to send a QMP command (scripts/qmp-agent.py reads it)
 rig_qmp() {
 	echo "# rig: qmp $1" >/dev/console

@@ -130,7 +130,7 @@ reset_during_fio() {
 	if [ "$1" = needs_reset ]; then
 		[ "$(rec "$S" needs_reset)" -gt "$nr0" ] || { echo "# DEVICE_NEEDS_RESET not seen"; rc=1; }
 	fi
-	dmesg | grep -E 'resetting the device|back after a reset' | tail -n 2 | sed 's/^/# /'
+	dmesg_since | grep -E 'resetting the device|back after a reset' | tail -n 2 | sed 's/^/# /'
 	return $rc
 }
 needs_reset() {
@@ -190,7 +190,7 @@ dead_disk() {
 	[ $t -lt 60 ] || { echo "# the read hung"; rc=1; }
 	show_rec "$N"
 	[ "$(rec "$N" state)" = dead ] || rc=1
-	dmesg | grep -q 'the disk is dead' || { echo "# no message"; rc=1; }
+	dmesg_since | grep -q 'the disk is dead' || { echo "# no message"; rc=1; }
 	t0=$(date +%s)
 	! timeout 10 dd if="$N" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null || rc=1
 	echo "# later read failed after $(($(date +%s) - t0))s"
@@ -253,11 +253,11 @@ stuck() {
 		echo 2 >/sys/module/vblk/parameters/timeout_rounds
 	fi
 	echo 30000 >"$(sys "$d")/queue/io_timeout"
-	dmesg | grep -iE 'hung|blocked for more' | sed 's/^/# /'
+	dmesg_since | grep -iE 'hung|blocked for more' | sed 's/^/# /'
 	return $rc
 }
 
-dmesg -c >/dev/null
+dmesg_mark
 if [ "$B" != vblk ]; then
 	# the in-tree driver: only what needs no knobs
 	for n in $ALL; do
