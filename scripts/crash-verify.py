@@ -39,9 +39,10 @@ was written after it, is not required at M.  Two more checks close that:
 And slots the rule does not require must hold a valid record or nothing:
 a torn or foreign record fails (records_intact).
 
-Replays: every mark of a raw disk (cheap, in memory); for ext4, up to K
-marks evenly spaced from the first record write on (before it mkfs may
-still be running and the file system is not whole), always with the last;
+Replays: every mark of a raw disk (cheap, in memory); for ext4 every mark
+from the first record write on (before it mkfs may still be running and
+the file system is not whole), or with --marks K, K of them evenly spaced,
+always with the last;
 each image gets "e2fsck -fy -E journal_only" (the journal replay a mount
 would do), "e2fsck -fn" (must be clean), and "debugfs cat /records".
 
@@ -212,8 +213,9 @@ def check_flushes(log, writes, nrec):
 
 
 def sample(marks, k):
-    """Up to k marks evenly spaced, always with the first and the last."""
-    if len(marks) <= k:
+    """Up to k marks evenly spaced, always with the first and the last;
+    k = 0: all of them."""
+    if k <= 0 or len(marks) <= k:
         return list(marks)
     picked = {marks[round(i * (len(marks) - 1) / (k - 1))] for i in range(k)}
     return sorted(picked)
@@ -318,8 +320,12 @@ def verify_case(c, work, max_marks):
     first_write = min(min(v) for v in writes.values())
     if c.fs == "raw":
         chosen = marks
+        how = "all"
     else:
-        chosen = sample([m for m in marks if m > first_write], max_marks)
+        eligible = [m for m in marks if m > first_write]
+        chosen = sample(eligible, max_marks)
+        how = "%s from the first record write on" % (
+            "all" if len(chosen) == len(eligible) else "evenly spaced")
     if marks[-1] not in chosen:
         chosen.append(marks[-1])
     v = Verifier(c, work)
@@ -347,8 +353,7 @@ def verify_case(c, work, max_marks):
     lw.replay(log, img, chosen, on_mark=at_mark)
 
     c.emit("pass", "marks_replayed", "%d of %d marks (%s)" %
-           (c.replayed, len(marks), "all" if c.fs == "raw" else
-            "evenly spaced from the first record write"))
+           (c.replayed, len(marks), how))
     if c.fs == "ext4":
         c.emit("fail" if v.fsck_failures else "pass", "fsck_clean",
                "%d of %d: %s" % (len(v.fsck_failures), c.replayed,
@@ -412,10 +417,11 @@ def main_check(args):
             print("\t".join(r))
         sys.stdout.flush()
     lost = sum(c.lost for c in cases)
-    print("%s\tcrash.summary\t%d disks: %d marks in the logs, %d replayed, "
-          "%d required-record checks, %d lost" %
+    print("%s\tcrash.summary\t%d disks, %d records acked: %d marks in the "
+          "logs, %d replayed, %d required-record checks, %d lost" %
           ("pass" if not lost and all(c.replayed for c in cases) else "fail",
-           len(cases), sum(c.marks_total for c in cases),
+           len(cases), sum(len(c.acks) for c in cases),
+           sum(c.marks_total for c in cases),
            sum(c.replayed for c in cases), sum(c.verified for c in cases),
            lost))
     return 0
@@ -488,8 +494,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--console", required=True)
     ap.add_argument("--work", required=True, help="scratch directory")
-    ap.add_argument("--marks", type=int, default=40,
-                    help="ext4 marks to replay per disk (raw: all)")
+    ap.add_argument("--marks", type=int, default=0,
+                    help="ext4 marks to replay per disk, 0: all (raw: all)")
     ap.add_argument("--records", type=int, default=100)
     ap.add_argument("--case", action="append", required=True,
                     help="NAME:IMAGE:WRITELOG")

@@ -21,6 +21,8 @@ if [ -z "$disks" ]; then
 	tap_skip workload "no disk with a crash-* serial (only the crash lane has them)"
 	exit 0
 fi
+# word splitting wanted: one argument per disk
+# shellcheck disable=SC2086
 set -- $disks
 tap_plan $(($# * 3))
 rig_load_ext4

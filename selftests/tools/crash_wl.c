@@ -123,7 +123,7 @@ static uint64_t new_tag(void)
 
 int main(int argc, char **argv)
 {
-	static unsigned char rec[REC_SIZE] __attribute__((aligned(4096)));
+	static unsigned char rec[REC_SIZE];
 	unsigned long n, i;
 	off_t base = 0;
 	uint64_t tag;
