@@ -46,6 +46,9 @@ always with the last;
 each image gets "e2fsck -fy -E journal_only" (the journal replay a mount
 would do), "e2fsck -fn" (must be clean), and "debugfs cat /records".
 
+The whole log replayed must equal the image QEMU left (replay_matches_image):
+the parser reads what blklogwrites wrote, no entry missed or misplaced.
+
 Negative control: per disk, a replay at a mark where record A-1 is
 required, with that record's data write(s) dropped from the log, must
 report it lost; otherwise the checker is blind and the lane fails.
@@ -351,6 +354,15 @@ def verify_case(c, work, max_marks):
             nonlocal final_missing
             final_missing = sorted(set(c.acks) - set(present))
     lw.replay(log, img, chosen, on_mark=at_mark)
+    # the parser's own check: the whole log replayed must give back the
+    # image QEMU wrote (the state at the last mark plus anything after it)
+    for e in log.entries[marks[-1] + 1:]:
+        img.apply(e, log.sector_size)
+    with open(c.image, "rb") as f:
+        same = f.read() == img.data
+    c.emit("pass" if same else "fail", "replay_matches_image",
+           "the whole log replayed equals the disk image" if same else
+           "the whole log replayed differs from %s" % c.image)
 
     c.emit("pass", "marks_replayed", "%d of %d marks (%s)" %
            (c.replayed, len(marks), how))
@@ -431,7 +443,8 @@ def main_check(args):
 
 def selftest():
     """A raw case built in memory must pass, and each planted fault (a lost
-    write, a missing flush, a torn record) must be caught."""
+    write, a missing flush, a torn record, an image the log does not
+    explain) must be caught."""
     tag, n = 0x1234567890abcdef | 1, 6
     ok = True
 
@@ -450,13 +463,19 @@ def selftest():
                 w.flush()
         return w.bytes()
 
-    def verdicts(blob):
+    def verdicts(blob, flip=None):
         with tempfile.TemporaryDirectory() as d:
             img, logf = os.path.join(d, "raw-wb.img"), os.path.join(d, "l")
             with open(logf, "wb") as f:
                 f.write(blob)
-            with open(img, "wb") as f:
-                f.truncate(REC_SIZE * (n + 2))
+            # the disk as QEMU would have left it: the whole log applied
+            final = lw.Image(size=REC_SIZE * (n + 2))
+            parsed = lw.Log(blob, read_all=True)
+            for e in parsed.entries:
+                final.apply(e, parsed.sector_size)
+            if flip is not None:
+                final.data[flip] ^= 0xff
+            final.save(img)
             c = Case("raw-wb", img, logf, tag, list(range(n)), n, n)
             verify_case(c, d, 40)
         return {r[1].split(".")[-1]: r[0] for r in c.results}
@@ -485,6 +504,11 @@ def selftest():
     got = verdicts(build(torn=4))
     expect("torn record 4", {k: got[k] for k in ("records_durable",)},
            ["records_durable"])
+    # the replay must account for every byte of the image QEMU left
+    expect("image differs from the log",
+           {"replay_matches_image":
+            verdicts(build(), flip=REC_SIZE + 100)["replay_matches_image"]},
+           ["replay_matches_image"])
     return 0 if ok else 1
 
 

@@ -48,6 +48,7 @@ punches holes).
 """
 import argparse
 import os
+import signal
 import struct
 import sys
 
@@ -312,6 +313,8 @@ def int_list(s):
 
 
 def main():
+    # "list ... | head" should just stop
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("list", help="super block, entries and marks")
