@@ -39,12 +39,22 @@ was written after it, is not required at M.  Two more checks close that:
 And slots the rule does not require must hold a valid record or nothing:
 a torn or foreign record fails (records_intact).
 
+QEMU's FUA quirk (logwrites-replay.py's header): a FUA write right after
+a flush gets no flush entry of its own; ext4's journal commit block is
+such a write (a preflush, then the block with FUA), so a commit is only
+covered by the next flush in the log.  The rule above rests on log order
+alone, not on where flushes sit, so it holds regardless; the flush check
+holds too, as each record's data write comes before the preflush of its
+commit.  In write-through mode only QEMU's FUA emulation flushes: the raw
+workload writes and syncs a header block first, or its first record would
+be a FUA write after no write at all and have no flush after it.
+
 Replays: every mark of a raw disk (cheap, in memory); for ext4 every mark
 from the first record write on (before it mkfs may still be running and
 the file system is not whole), or with --marks K, K of them evenly spaced,
-always with the last;
-each image gets "e2fsck -fy -E journal_only" (the journal replay a mount
-would do), "e2fsck -fn" (must be clean), and "debugfs cat /records".
+always with the last.  Each ext4 image gets "e2fsck -fy -E journal_only"
+(the journal replay a mount would do), "e2fsck -fn" (must be clean) and
+"debugfs cat /records".
 
 The whole log replayed must equal the image QEMU left (replay_matches_image):
 the parser reads what blklogwrites wrote, no entry missed or misplaced.
