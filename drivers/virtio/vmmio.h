@@ -71,6 +71,7 @@ struct vmmio_stats {
 	u64 interrupts;		/* handled, with a status bit set */
 	u64 spurious;		/* InterruptStatus read 0 */
 	u64 config_changes;
+	u64 needs_reset;	/* config changes with DEVICE_NEEDS_RESET */
 };
 
 struct vmmio_device {
