@@ -7,7 +7,10 @@
 # CACHE "wb" or "wt", the cache_type the disk is switched to first.
 # /rig/tools/crash_wl writes the records and prints "# crash: ack CASE ID"
 # once each one's fsync returned; the host replays the logs.  Other lanes
-# have no such disk, and every case skips.
+# have no such disk, and every case skips.  With vblk, a reset is forced
+# half way through each disk's records (its corrupt_hdr fault knob makes
+# QEMU raise DEVICE_NEEDS_RESET), so the replay also covers writes that
+# were requeued across a reset.
 . /rig/lib.sh
 RECORDS=${RIG_CRASH_RECORDS:-100}
 
@@ -24,7 +27,7 @@ fi
 # word splitting wanted: one argument per disk
 # shellcheck disable=SC2086
 set -- $disks
-tap_plan $(($# * 3))
+tap_plan $(($# * 4))
 rig_load_ext4
 
 # set_cache SYSDIR MODE: switch the write cache and read it back
@@ -51,10 +54,21 @@ workload() {
 	esac
 }
 
+# vblk's debugfs recovery counter of disk $1 (a /sys/block path)
+resets() { sed -n 's/^resets: //p' "/sys/kernel/debug/vblk/${1##*/}/recovery"; }
+
 for sys in "$@"; do
 	c=$(cat "$sys/serial")
 	c=${c#crash-}
 	dev=/dev/${sys##*/}
+	knob=/sys/kernel/debug/vblk/${sys##*/}/fault/corrupt_hdr
+	r0=
+	if [ "$RIG_BLK_MOD" = vblk ] && [ -f "$knob" ]; then
+		r0=$(resets "$sys")
+		export CRASH_ARM_FILE=$knob CRASH_ARM_AT=$((RECORDS / 2))
+	else
+		unset CRASH_ARM_FILE CRASH_ARM_AT
+	fi
 	case "$c" in
 	*-wb) mode="write back" ;;
 	*-wt) mode="write through" ;;
@@ -69,5 +83,10 @@ for sys in "$@"; do
 	fi
 	sync
 	tap_check "$c.cache_type_kept" set_cache "$sys" "$mode"
+	if [ -n "$r0" ]; then
+		tap_check "$c.reset_during_records" test "$(resets "$sys")" -gt "$r0"
+	else
+		tap_skip "$c.reset_during_records" "needs vblk's fault knobs"
+	fi
 done
 tap_exit

@@ -28,6 +28,11 @@
  *   32    payload   xorshift64 stream seeded from (tag, id)
  *   4088  FNV-1a 64 of bytes 0..4087
  * Even ids are synced with fdatasync(), odd ones with fsync().
+ *
+ * With CRASH_ARM_FILE and CRASH_ARM_AT set in the environment, the string
+ * "1" is written to that file just before record CRASH_ARM_AT: the lane
+ * arms vblk's corrupt_hdr fault knob there, so the device needs a reset
+ * in the middle of the records.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -121,6 +126,22 @@ static uint64_t new_tag(void)
 	return tag | 1;	/* never 0: an all-zero block has tag 0 */
 }
 
+/* the fault knob, armed once before record @i if the environment says so */
+static void maybe_arm(unsigned long i)
+{
+	const char *file = getenv("CRASH_ARM_FILE");
+	const char *at = getenv("CRASH_ARM_AT");
+	int fd;
+
+	if (!file || !at || strtoul(at, NULL, 0) != i)
+		return;
+	fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		die(file);
+	close(fd);
+	printf("# crash: armed %s before %lu\n", case_name, i);
+}
+
 int main(int argc, char **argv)
 {
 	static unsigned char rec[REC_SIZE];
@@ -181,6 +202,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)tag);
 
 	for (i = 0; i < n; i++) {
+		maybe_arm(i);
 		make_record(rec, tag, i, i);
 		write_all(fd, rec, base + (off_t)i * REC_SIZE);
 		if (i % 2 ? fsync(fd) : fdatasync(fd))
