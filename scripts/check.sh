@@ -17,10 +17,17 @@
 #                     TOGGLE_KVER (6.12), modern layout, TOGGLE_DRIVERS (ours)
 #   KVERS may name "debug": the project's KASAN/lockdep kernel, with
 #                     DEBUG_DRIVERS (ours) and DEBUG_LAYOUTS (modern)
+#   KVERS=            (set but empty) no matrix lanes: e.g. the crash lane alone
+#   CRASH=1           the crash-consistency lane (scripts/crash-check.sh; 0 skips
+#                     it): disks on QEMU's blklogwrites, logs replayed to flush
+#                     marks, e2fsck and the acknowledged records checked there;
+#                     kernel CRASH_KVER (6.12), modern layout, one boot per
+#                     CRASH_DRIVERS set ("ours intree"); CRASH_RECORDS (100 a
+#                     disk), CRASH_MARKS (ext4 marks replayed a disk: 0 = all)
 #   V=1               show the guest consoles
 . "$(dirname "$0")/lib.sh"
 
-KVERS=${KVERS:-6.1 6.12 debug}
+KVERS=${KVERS-6.1 6.12 debug}
 LAYOUTS=${LAYOUTS:-legacy modern}
 DRIVERS=${DRIVERS:-ours intree vmmio vblk}
 # Whether each of our modules serves block I/O yet (their issues turn these
@@ -34,6 +41,10 @@ TOGGLE_KVER=${TOGGLE_KVER:-6.12}
 # runs our drivers only, modern layout
 DEBUG_DRIVERS=${DEBUG_DRIVERS:-ours}
 DEBUG_LAYOUTS=${DEBUG_LAYOUTS:-modern}
+CRASH=${CRASH:-1}
+CRASH_KVER=${CRASH_KVER:-6.12}
+CRASH_DRIVERS=${CRASH_DRIVERS:-ours intree}
+export CRASH_KVER CRASH_RECORDS CRASH_MARKS
 VMMIO_SERVES_IO=1
 VBLK_SERVES_IO=1
 
@@ -157,6 +168,33 @@ for kver in $KVERS; do
 	fi
 done
 
+# crash consistency: the replay tools' own tests, then one boot per driver
+# set with its disks on blklogwrites, checked on the host
+crash_lanes() {
+	local drv lane out
+	for t in logwrites-replay crash-verify; do
+		if out=$("$TOP/scripts/$t.py" selftest 2>&1); then
+			printf 'pass\tcrash-tools: %s.selftest\t%s\n' "$t" "$(echo "$out" | grep -c '^ok') cases"
+		else
+			printf 'fail\tcrash-tools: %s.selftest\t%s\n' "$t" "$(echo "$out" | grep -v '^ok' | head -n 3 | tr '\n' ' ')"
+		fi
+	done >>"$results"
+	genv=$("$TOP/scripts/build-guest.sh" "$CRASH_KVER") || die "building the $CRASH_KVER guest failed"
+	eval "$genv"
+	export KIMAGE INITRD
+	for drv in $CRASH_DRIVERS; do
+		lane=crash-$CRASH_KVER-modern-$drv
+		echo "# lane $lane: kernel $KREL ($KPKGVER), modern virtio-mmio, $drv drivers, disks on blklogwrites" >&2
+		{ "$TOP/scripts/crash-check.sh" "$CACHE/check/$lane" "$drv" ||
+			printf 'fail\tcrash.lane\tcrash-check.sh exited with an error\n'; } |
+			sed "s/^\([a-z]*\)\t/\1\t$lane: /" >>"$results"
+		if grep -q "^fail	$lane: " "$results"; then
+			echo "  [lane $lane] console log: $CACHE/check/$lane/console.log" >&2
+		fi
+	done
+}
+[ "$CRASH" = 1 ] && crash_lanes
+
 # TAP for the whole run
 total=$(wc -l <"$results")
 echo "TAP version 13"
@@ -170,10 +208,14 @@ awk -F'\t' '{
 pass=$(grep -c '^pass' "$results" || true)
 fail=$(grep -c '^fail' "$results" || true)
 skip=$(grep -c '^skip' "$results" || true)
-for kver in $KVERS; do
+kvers_run=$KVERS
+[ "$CRASH" = 1 ] && case " $KVERS " in *" $CRASH_KVER "*) ;; *) kvers_run="$KVERS $CRASH_KVER" ;; esac
+for kver in $kvers_run; do
 	echo "# kernel $kver: $(sed -n 's/^KREL=//p' "$(kdir_root "$kver")/env") ($(sed -n 's/^KPKGVER=//p' "$(kdir_root "$kver")/env"))"
 done
 awk -F'\t' '{ split($2, a, ": "); c[a[1]]++ } END { for (l in c) printf "# lane %s: %d cases\n", l, c[l] }' "$results" | sort
+# the crash lanes' figures
+awk -F'\t' '$2 ~ /: crash\.summary$/ { sub(/: crash\.summary$/, "", $2); print "# " $2 ": " $3 }' "$results"
 if [ "$fail" -gt 0 ]; then
 	echo "# failures:"
 	grep '^fail' "$results" | cut -f2,3 | sed 's/^/#   /; s/\t/ -- /'

@@ -169,6 +169,7 @@ int vblk_get_id(struct gendisk *disk, char *id);
 
 /* vblk_main.c */
 bool vblk_get_wce(struct virtio_device *vdev);
+bool vblk_restore_wce(struct vblk *vblk);
 int vblk_find_vqs(struct vblk *vblk);
 unsigned int vblk_ring_size(struct vblk *vblk);
 int vblk_param_set_range(const char *val, const struct kernel_param *kp,

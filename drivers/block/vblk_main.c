@@ -112,6 +112,24 @@ bool vblk_get_wce(struct virtio_device *vdev)
 }
 
 /*
+ * After a reset the device is back in its initial cache mode (QEMU goes
+ * back to the drive's own setting), while the block layer still works in
+ * the mode the driver chose: write that mode again, or a disk switched
+ * to "write through" would cache writes and get no flushes for them.
+ * Returns false if the device would not take it back.
+ */
+bool vblk_restore_wce(struct vblk *vblk)
+{
+	struct virtio_device *vdev = vblk->vdev;
+
+	if (!virtio_has_feature(vdev, VIRTIO_BLK_F_CONFIG_WCE))
+		return true;
+	virtio_cwrite8(vdev, offsetof(struct virtio_blk_config, wce),
+		       vblk->cfg.wce);
+	return vblk_get_wce(vdev) == vblk->cfg.wce;
+}
+
+/*
  * How many request virtqueues to use: what the device offers, capped by
  * the CPUs (or num_request_queues) for the interrupt-driven ones, plus up
  * to poll_queues polled ones; at least one is interrupt-driven.
@@ -712,6 +730,8 @@ static int vblk_restore(struct virtio_device *vdev)
 	err = vblk_find_vqs(vblk);
 	if (err)
 		return err;
+	if (!vblk_restore_wce(vblk))
+		queue_work(system_freezable_wq, &vblk->config_work);
 	virtio_device_ready(vdev);
 	blk_mq_unquiesce_queue(q);
 	blk_mq_unfreeze_queue(q);

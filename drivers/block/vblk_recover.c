@@ -234,6 +234,11 @@ static int vblk_reinit(struct vblk *vblk)
 			vblk->ring, ring);
 		return -EINVAL;
 	}
+	/* the block layer's cache mode must hold on the device again */
+	if (!vblk_restore_wce(vblk)) {
+		dev_warn(dev, "the device did not take its cache mode back\n");
+		queue_work(system_freezable_wq, &vblk->config_work);
+	}
 	virtio_device_ready(vdev);
 	return 0;
 }

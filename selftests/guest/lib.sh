@@ -17,10 +17,11 @@ rig_parse_cmdline() {
 		rig.fallback=*) RIG_FALLBACK=${arg#*=} ;;
 		rig.layout=*) RIG_LAYOUT=${arg#*=} ;;
 		rig.nvirtio=*) RIG_NVIRTIO=${arg#*=} ;;
+		rig.crash_records=*) RIG_CRASH_RECORDS=${arg#*=} ;;
 		root=*) RIG_ROOT=${arg#*=} ;;
 		esac
 	done
-	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY
+	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY RIG_CRASH_RECORDS
 	rig_parse_drivers
 }
 
