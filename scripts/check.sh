@@ -24,6 +24,8 @@
 #                     kernel CRASH_KVER (6.12), modern layout, one boot per
 #                     CRASH_DRIVERS set ("ours intree"); CRASH_RECORDS (100 a
 #                     disk), CRASH_MARKS (ext4 marks replayed a disk: 0 = all)
+#   CHECK_LONG=1      "make check-long": the long versions (every crash
+#                     mark replayed; make check samples CRASH_MARKS=40)
 #   V=1               show the guest consoles
 . "$(dirname "$0")/lib.sh"
 
@@ -42,6 +44,11 @@ TOGGLE_KVER=${TOGGLE_KVER:-6.12}
 DEBUG_DRIVERS=${DEBUG_DRIVERS:-ours}
 DEBUG_LAYOUTS=${DEBUG_LAYOUTS:-modern}
 CRASH=${CRASH:-1}
+if [ "${CHECK_LONG:-0}" = 1 ]; then
+	CRASH_MARKS=${CRASH_MARKS:-0}
+else
+	CRASH_MARKS=${CRASH_MARKS:-40}
+fi
 CRASH_KVER=${CRASH_KVER:-6.12}
 CRASH_DRIVERS=${CRASH_DRIVERS:-ours intree}
 export CRASH_KVER CRASH_RECORDS CRASH_MARKS
