@@ -96,7 +96,7 @@ run_lane() {
 	agent=$!
 	"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
 		"--$layout" --timeout 600 --log "$dir/console.log" \
-		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect loglevel=1 ${only:+rig.only=$only}" \
+		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect loglevel=1 log_buf_len=4M ${only:+rig.only=$only}" \
 		--disk "file=$dir/scratch.img,format=raw|serial=scratch,num-queues=2${props:+,$props}" \
 		--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
 		--disk "driver=null-co,size=64M|serial=null0" \

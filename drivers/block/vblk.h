@@ -36,6 +36,7 @@ struct vblk_vq_stats {
 	u64 ring_full;		/* queue stopped on a full ring */
 	u64 irqs;		/* interrupt callbacks */
 	u64 irqs_dropped;	/* ... ignored by the drop_irqs fault knob */
+	u64 irqs_delayed;	/* ... deferred by the delay_ms fault knob */
 	u64 polls;		/* poll calls that found completions */
 	u64 err_ioerr;		/* completions with VIRTIO_BLK_S_IOERR */
 	u64 err_unsupp;		/* ... VIRTIO_BLK_S_UNSUPP */
@@ -99,6 +100,8 @@ struct vblk_recovery {
 	atomic_t drop_irqs;		/* ignore the next N interrupts */
 	atomic_t corrupt_hdr;		/* send N malformed chains */
 	atomic_t fail_reset;		/* fail the next N recoveries */
+	atomic_t delay_ms;		/* look at completions N ms late */
+	struct delayed_work delay_work;	/* ... then, for all queues */
 };
 
 /* vblk_recovery.flags */
@@ -139,6 +142,7 @@ struct vblk_req {
 /* vblk_rq.c */
 extern const struct blk_mq_ops vblk_mq_ops;
 void vblk_vq_done(struct virtqueue *vq);
+void vblk_vq_drain(struct vblk *vblk, struct vblk_vq *bvq);
 unsigned int vblk_reap_locked(struct vblk_vq *bvq, const struct vblk_req *want,
 			      bool *found);
 void vblk_unmap_data(struct request *rq, struct vblk_req *vbr);
@@ -149,6 +153,7 @@ void vblk_recovery_init(struct vblk *vblk);
 void vblk_recovery_stop(struct vblk *vblk);
 void vblk_schedule_reset(struct vblk *vblk, const char *why);
 bool vblk_needs_reset(struct vblk *vblk);
+bool vblk_fault_delay(struct vblk *vblk);
 int vblk_recovery_module_init(void);
 void vblk_recovery_module_exit(void);
 

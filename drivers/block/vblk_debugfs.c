@@ -8,6 +8,7 @@
  *           drop_irqs N    ignore the next N virtqueue interrupts
  *           corrupt_hdr N  send the next N requests as malformed chains
  *           fail_reset N   make the next N recoveries fail
+ *           delay_ms N     while N > 0, look at completions N ms late
  *
  * The counters are updated under each queue's lock; each queue's line is
  * a consistent snapshot taken under it.
@@ -55,11 +56,11 @@ DEFINE_SHOW_ATTRIBUTE(vblk_config);
 static void vblk_stats_line(struct seq_file *m, const char *name,
 			    const struct vblk_vq_stats *s)
 {
-	seq_printf(m, "%-12s %10llu %10llu %8llu %8llu %8llu %8llu %8llu %6llu %6llu %6llu %7llu\n",
+	seq_printf(m, "%-12s %10llu %10llu %8llu %8llu %8llu %8llu %8llu %6llu %6llu %6llu %7llu %7llu\n",
 		   name, s->dispatched, s->completed,
 		   s->dispatched - s->completed, s->kicks, s->irqs, s->polls,
 		   s->ring_full, s->err_ioerr, s->err_unsupp, s->err_other,
-		   s->irqs_dropped);
+		   s->irqs_dropped, s->irqs_delayed);
 }
 
 static int vblk_queues_show(struct seq_file *m, void *unused)
@@ -68,10 +69,10 @@ static int vblk_queues_show(struct seq_file *m, void *unused)
 	struct vblk_vq_stats sum = { 0 };
 	unsigned int i;
 
-	seq_printf(m, "%-12s %10s %10s %8s %8s %8s %8s %8s %6s %6s %6s %7s\n",
+	seq_printf(m, "%-12s %10s %10s %8s %8s %8s %8s %8s %6s %6s %6s %7s %7s\n",
 		   "queue", "dispatched", "completed", "inflight", "kicks",
 		   "irqs", "polls", "full", "ioerr", "unsupp", "other",
-		   "dropped");
+		   "dropped", "delayed");
 	for (i = 0; i < vblk->nr_vqs; i++) {
 		struct vblk_vq_stats s;
 
@@ -89,6 +90,7 @@ static int vblk_queues_show(struct seq_file *m, void *unused)
 		sum.err_unsupp += s.err_unsupp;
 		sum.err_other += s.err_other;
 		sum.irqs_dropped += s.irqs_dropped;
+		sum.irqs_delayed += s.irqs_delayed;
 	}
 	vblk_stats_line(m, "total", &sum);
 	return 0;
@@ -133,6 +135,7 @@ void vblk_debugfs_add(struct vblk *vblk)
 				&vblk->rec.corrupt_hdr);
 	debugfs_create_atomic_t("fail_reset", 0600, fault,
 				&vblk->rec.fail_reset);
+	debugfs_create_atomic_t("delay_ms", 0600, fault, &vblk->rec.delay_ms);
 }
 
 /* waits for readers of the files, so vblk may go right after */

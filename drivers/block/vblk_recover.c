@@ -91,6 +91,32 @@ void vblk_schedule_reset(struct vblk *vblk, const char *why)
 	queue_work(vblk_wq, &vblk->rec.work);
 }
 
+/*
+ * The delay_ms fault knob: while it is set, an interrupt only schedules a
+ * look at the rings that many milliseconds later, as a slow device (or a
+ * slow interrupt path) would make it.
+ */
+bool vblk_fault_delay(struct vblk *vblk)
+{
+	int ms = atomic_read(&vblk->rec.delay_ms);
+
+	if (likely(ms <= 0))
+		return false;
+	queue_delayed_work(vblk_wq, &vblk->rec.delay_work,
+			   msecs_to_jiffies(ms));
+	return true;
+}
+
+static void vblk_delay_work(struct work_struct *work)
+{
+	struct vblk *vblk = container_of(to_delayed_work(work), struct vblk,
+					 rec.delay_work);
+	unsigned int i;
+
+	for (i = 0; i < vblk->nr_vqs - vblk->nr_poll_vqs; i++)
+		vblk_vq_drain(vblk, &vblk->vqs[i]);
+}
+
 /* step 1 of a timeout: complete what a lost interrupt left on the ring */
 static bool vblk_timeout_poll(struct vblk *vblk, struct request *rq)
 {
@@ -348,6 +374,7 @@ static void vblk_reset_work(struct work_struct *work)
 void vblk_recovery_init(struct vblk *vblk)
 {
 	INIT_WORK(&vblk->rec.work, vblk_reset_work);
+	INIT_DELAYED_WORK(&vblk->rec.delay_work, vblk_delay_work);
 	vblk->rec.window_start = jiffies;
 }
 
@@ -356,6 +383,7 @@ void vblk_recovery_stop(struct vblk *vblk)
 {
 	cancel_work_sync(&vblk->rec.work);
 	clear_bit(VBLK_REC_PENDING, &vblk->rec.flags);
+	cancel_delayed_work_sync(&vblk->rec.delay_work);
 }
 
 int vblk_recovery_module_init(void)

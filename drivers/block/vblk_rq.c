@@ -469,32 +469,55 @@ static bool vblk_fault_drop_irq(struct vblk *vblk)
 	       atomic_dec_if_positive(&vblk->rec.drop_irqs) >= 0;
 }
 
+/*
+ * Complete what the device returned on an interrupt-driven queue, with
+ * its callback off meanwhile; under the queue's lock.  The callback is
+ * re-enabled only with the ring empty, so no completion goes unseen.
+ */
+static void vblk_vq_drain_locked(struct vblk *vblk, struct vblk_vq *bvq)
+{
+	unsigned int done = 0;
+	bool unused = false;
+
+	if (unlikely(!bvq->vq))
+		return;
+	do {
+		virtqueue_disable_cb(bvq->vq);
+		done += vblk_reap_locked(bvq, NULL, &unused);
+		if (unlikely(virtqueue_is_broken(bvq->vq)))
+			break;
+	} while (!virtqueue_enable_cb(bvq->vq));
+
+	/* a queue stopped on a full ring has room again */
+	if (done)
+		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
+}
+
+void vblk_vq_drain(struct vblk *vblk, struct vblk_vq *bvq)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	vblk_vq_drain_locked(vblk, bvq);
+	spin_unlock_irqrestore(&bvq->lock, flags);
+}
+
 /* interrupt callback of a request virtqueue */
 void vblk_vq_done(struct virtqueue *vq)
 {
 	struct vblk *vblk = vq->vdev->priv;
 	struct vblk_vq *bvq = &vblk->vqs[vq->index];
 	unsigned long flags;
-	unsigned int done = 0;
-	bool unused = false;
 
 	spin_lock_irqsave(&bvq->lock, flags);
-	if (vblk_fault_drop_irq(vblk)) {
+	if (vblk_fault_drop_irq(vblk))
 		bvq->stats.irqs_dropped++;
-		goto out;
+	else if (vblk_fault_delay(vblk))
+		bvq->stats.irqs_delayed++;
+	else {
+		bvq->stats.irqs++;
+		vblk_vq_drain_locked(vblk, bvq);
 	}
-	bvq->stats.irqs++;
-	do {
-		virtqueue_disable_cb(vq);
-		done += vblk_reap_locked(bvq, NULL, &unused);
-		if (unlikely(virtqueue_is_broken(vq)))
-			break;
-	} while (!virtqueue_enable_cb(vq));
-
-	/* a queue stopped on a full ring has room again */
-	if (done)
-		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
-out:
 	spin_unlock_irqrestore(&bvq->lock, flags);
 }
 

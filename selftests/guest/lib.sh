@@ -87,10 +87,14 @@ rig_wait_disk() {
 	return 1
 }
 
-# the kernel log from a mark on, without clearing it: dmesg_clean reads
-# the whole log at the end of the lane
-dmesg_mark() { DMESG_MARK=$(dmesg | wc -l); }
-dmesg_since() { dmesg | tail -n +$((${DMESG_MARK:-0} + 1)); }
+# the kernel log from a mark on, without clearing it (dmesg_clean reads
+# the whole log at the end of the lane): a unique line written to the
+# log, which still works once the ring buffer has wrapped
+dmesg_mark() {
+	DMESG_MARK="rig: mark $$.$(cat /proc/sys/kernel/random/uuid 2>/dev/null)"
+	echo "$DMESG_MARK" >/dev/kmsg
+}
+dmesg_since() { dmesg | sed -n "/$DMESG_MARK/,\$p"; }
 
 # ask the host to send a QMP command (scripts/qmp-agent.py reads it)
 rig_qmp() {

@@ -12,6 +12,9 @@
 #                     the file system checks clean
 #   dead disk         a recovery that fails ends with EIO, not a hang; the
 #                     driver reloads and the disk works again
+#   slow completions  the delay_ms knob: reads take at least the delay;
+#                     past io_timeout the timeout's poll completes them
+#                     without a reset
 #   stuck device      QEMU throttles the null1 disk (QMP block_set_io_throttle)
 #                     until its reads outlive io_timeout, then lifts it:
 #                     the read completes, with no reset (timeout_rounds
@@ -20,11 +23,11 @@
 # lanes run only the stuck-device wait; the README's Recovery table says
 # what it does in each scenario.
 . /rig/lib.sh
-tap_plan 8
+tap_plan 9
 B=$RIG_BLK_MOD
 M=/mnt/recovery
 DBG=/sys/kernel/debug/vblk
-ALL="lost_interrupts_recovered needs_reset_recovered timeout_reset_recovered ext4_across_reset dead_disk_fails_io reload_after_dead stuck_device_waited stuck_device_reset"
+ALL="slow_completions lost_interrupts_recovered needs_reset_recovered timeout_reset_recovered ext4_across_reset dead_disk_fails_io reload_after_dead stuck_device_waited stuck_device_reset"
 
 skip_all() {
 	for n in $ALL; do tap_skip "$n" "$1"; done
@@ -93,6 +96,34 @@ fio_wait() {
 	grep -E 'err=|READ:|WRITE:' /tmp/rec-fio.out | sed 's/^ */# fio: /'
 	[ $rc = 0 ] || tail -n 5 /tmp/rec-fio.out | sed 's/^/# /'
 	[ $rc = 0 ] && ! grep 'err=' /tmp/rec-fio.out | grep -qv 'err= *0'
+}
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+elapsed() { awk -v t0="$1" '{ printf "%.1f", $1 - t0 }' /proc/uptime; }
+# completions looked at late: a read waits the delay; one past io_timeout
+# is found by the timeout handler's poll, with no reset
+slow() {
+	local d rc=0 t0 t lost0 resets0
+	d=$(rig_disk_by_serial null2) || { echo "# no null2 disk"; return 1; }
+	knob "$d" delay_ms 300
+	t0=$(uptime_s)
+	dd if="$d" of=/dev/null bs=4k count=4 iflag=direct 2>/dev/null || rc=1
+	t=$(elapsed "$t0")
+	echo "# 4 reads with completions 300 ms late: ${t} s"
+	awk -v t="$t" 'BEGIN { exit !(t >= 1.1) }' || { echo "# too fast: not delayed"; rc=1; }
+	fast_timeouts "$d"
+	lost0=$(rec "$d" lost_irqs_recovered)
+	resets0=$(rec "$d" resets)
+	knob "$d" delay_ms 3000
+	t0=$(uptime_s)
+	dd if="$d" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null || rc=1
+	echo "# a read with its completion 3 s late, io_timeout 1 s: $(elapsed "$t0") s"
+	knob "$d" delay_ms 0
+	show_rec "$d"
+	[ "$(rec "$d" lost_irqs_recovered)" -gt "$lost0" ] || { echo "# the timeout's poll found nothing"; rc=1; }
+	[ "$(rec "$d" resets)" = "$resets0" ] || { echo "# an unneeded reset"; rc=1; }
+	default_timeouts "$d"
+	return $rc
 }
 
 # dropped interrupts: every request still completes, through the poll
@@ -269,6 +300,7 @@ if [ "$B" != vblk ]; then
 	tap_exit
 fi
 [ -d "$DBG/${S#/dev/}/fault" ] || skip_all "no $DBG/${S#/dev/}/fault"
+tap_check_v slow_completions slow
 tap_check_v lost_interrupts_recovered lost_irqs
 if [ "$RIG_LAYOUT" = legacy ]; then
 	tap_skip needs_reset_recovered "legacy devices have no DEVICE_NEEDS_RESET"
