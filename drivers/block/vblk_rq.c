@@ -510,11 +510,11 @@ void vblk_vq_done(struct virtqueue *vq)
 	unsigned long flags;
 
 	spin_lock_irqsave(&bvq->lock, flags);
-	if (vblk_fault_drop_irq(vblk))
+	if (vblk_fault_drop_irq(vblk)) {
 		bvq->stats.irqs_dropped++;
-	else if (vblk_fault_delay(vblk))
+	} else if (vblk_fault_delay(vblk)) {
 		bvq->stats.irqs_delayed++;
-	else {
+	} else {
 		bvq->stats.irqs++;
 		vblk_vq_drain_locked(vblk, bvq);
 	}
