@@ -66,6 +66,15 @@ dtb=$CACHE/build/virt-broken-nodes.dtb
 "$TOP/scripts/build-dtb.sh" "$TOP/selftests/dts/virt-broken-nodes.dts" "$dtb"
 # virtio devices in every lane: 5 disks, rng, console, net
 NVIRTIO=8
+# the null2 disk answers EIO where selftests/sh/t_blkerr.sh expects it:
+# QEMU's blkdebug under a raw format node (which fires the read_aio,
+# write_aio and flush_to_disk events that arm the rules) over null-co.
+# Reads at sector 65536 and writes at 98304 fail every time, the first
+# flush once; the rest of the disk works.
+BLKDEBUG_DRIVE="driver=raw,file.driver=blkdebug,file.image.driver=null-co,file.image.size=64M"
+BLKDEBUG_DRIVE+=",file.inject-error.0.event=read_aio,file.inject-error.0.iotype=read,file.inject-error.0.sector=65536,file.inject-error.0.errno=5"
+BLKDEBUG_DRIVE+=",file.inject-error.1.event=write_aio,file.inject-error.1.iotype=write,file.inject-error.1.sector=98304,file.inject-error.1.errno=5"
+BLKDEBUG_DRIVE+=",file.inject-error.2.event=flush_to_disk,file.inject-error.2.iotype=flush,file.inject-error.2.errno=5,file.inject-error.2.once=on"
 
 # run_lane KVER LAYOUT DRIVERS: boot one guest, append its results
 #   run_lane KVER LAYOUT DRIVERS [PROPS TESTS]: PROPS are extra QEMU
@@ -101,7 +110,7 @@ run_lane() {
 		--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
 		--disk "driver=null-co,size=64M|serial=null0" \
 		--disk "driver=null-co,size=64M|serial=null1" \
-		--disk "driver=null-co,size=64M|serial=null2" \
+		--disk "$BLKDEBUG_DRIVE|serial=null2" \
 		-- -qmp "unix:$dir/qmp.sock,server=on,wait=off" \
 		-device virtio-rng-device \
 		-chardev "file,id=con0,path=$dir/hvc0.out" \
