@@ -10,8 +10,9 @@
 #                     the timeout handler resets it
 #   ext4 across a reset  files written across a reset read back intact,
 #                     the file system checks clean
-#   dead disk         a recovery that fails ends with EIO, not a hang; the
-#                     driver reloads and the disk works again
+#   dead disk         a recovery that fails under a mounted ext4 ends with
+#                     EIO, not a hang; umount works, the driver reloads
+#                     and the disk works again
 #   slow completions  the delay_ms knob: reads take at least the delay;
 #                     past io_timeout the timeout's poll completes them
 #                     without a reset
@@ -35,7 +36,6 @@ skip_all() {
 }
 S=$(rig_disk_by_serial scratch) || skip_all "${SCRATCH_REASON:-no scratch disk}"
 F=$(rig_disk_by_serial fs) || skip_all "no fs disk"
-N=$(rig_disk_by_serial null0) || skip_all "no null0 disk"
 [ -d /sys/kernel/debug/block ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 command -v fio >/dev/null || skip_all "no fio in the guest"
 
@@ -205,26 +205,32 @@ ext4_reset() {
 	return $rc
 }
 
-# recovery fails: the I/O gets EIO in bounded time, the disk is dead
+# recovery fails under a mounted file system: the writer's fsync gets EIO
+# in bounded time, the disk is dead, later I/O fails at once, umount works
 dead_disk() {
 	local rc=0 t0 t
-	fast_timeouts "$N" 0
-	knob "$N" fail_reset 1
-	knob "$N" corrupt_hdr 1
+	rig_load_ext4
+	mkfs.ext4 -F -q "$S" || return 1
+	mkdir -p $M && mount -t ext4 "$S" $M || return 1
+	echo before >$M/before && sync
+	fast_timeouts "$S" 0
+	knob "$S" fail_reset 1
+	knob "$S" corrupt_hdr 1
 	t0=$(date +%s)
-	if timeout 60 dd if="$N" of=/dev/null bs=4k count=1 iflag=direct 2>/tmp/rec-dd.err; then
-		echo "# the read succeeded"
+	if timeout 60 dd if=/dev/zero of=$M/after bs=4k count=4 conv=fsync 2>/tmp/rec-dd.err; then
+		echo "# the write and its fsync succeeded"
 		rc=1
 	fi
 	t=$(($(date +%s) - t0))
-	echo "# first read: $(tail -n 1 /tmp/rec-dd.err) after ${t}s"
-	[ $t -lt 60 ] || { echo "# the read hung"; rc=1; }
-	show_rec "$N"
-	[ "$(rec "$N" state)" = dead ] || rc=1
+	echo "# write + fsync: $(grep -m1 error /tmp/rec-dd.err) after ${t}s"
+	[ $t -lt 60 ] || { echo "# the write hung"; rc=1; }
+	show_rec "$S"
+	[ "$(rec "$S" state)" = dead ] || rc=1
 	dmesg_since | grep -q 'the disk is dead' || { echo "# no message"; rc=1; }
 	t0=$(date +%s)
-	! timeout 10 dd if="$N" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null || rc=1
-	echo "# later read failed after $(($(date +%s) - t0))s"
+	! timeout 10 dd if="$S" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null || rc=1
+	echo "# a later read failed after $(($(date +%s) - t0))s"
+	timeout 30 umount $M || { echo "# umount failed"; rc=1; }
 	return $rc
 }
 
@@ -233,8 +239,7 @@ reload_after_dead() {
 	local n
 	rmmod "$B" || return 1
 	rig_modprobe "$B" || return 1
-	rig_wait_disk scratch 50 >/dev/null || return 1
-	n=$(rig_wait_disk null0 50) || return 1
+	n=$(rig_wait_disk scratch 50) || return 1
 	dd if="$n" of=/dev/null bs=4k count=16 iflag=direct 2>/dev/null
 }
 
