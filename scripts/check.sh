@@ -15,6 +15,8 @@
 #   ONLY=test,test    run only these guest tests (names as in the TAP)
 #   TOGGLES="packed=on ..."  toggle lanes (QEMU disk properties), on
 #                     TOGGLE_KVER (6.12), modern layout, TOGGLE_DRIVERS (ours)
+#   PROPS="logical_block_size=4096,..."  the topology lane there (PROPS=
+#                     skips it); PROPS_ENV the values blk_ioctl expects
 #   KVERS may name "debug": the project's KASAN/lockdep kernel, with
 #                     DEBUG_DRIVERS (ours) and DEBUG_LAYOUTS (modern)
 #   KVERS=            (set but empty) no matrix lanes: e.g. the crash lane alone
@@ -39,6 +41,10 @@ DRIVERS=${DRIVERS:-ours intree vmmio vblk}
 TOGGLES=${TOGGLES-packed=on event_idx=off indirect_desc=off}
 TOGGLE_DRIVERS=${TOGGLE_DRIVERS:-ours}
 TOGGLE_KVER=${TOGGLE_KVER:-6.12}
+# the topology lane (PROPS= for none): these QEMU properties on the test
+# disks, and what blk_ioctl must then read (rig.env in the guest)
+PROPS=${PROPS-logical_block_size=4096,physical_block_size=4096,min_io_size=8192,opt_io_size=65536}
+PROPS_ENV=${PROPS_ENV:-TEST_DISK_LBS=4096,TEST_DISK_PBS=4096,TEST_DISK_IOMIN=8192,TEST_DISK_IOOPT=65536}
 # the debug kernel (KASAN, lockdep, kmemleak; scripts/build-debug-kernel.sh)
 # runs our drivers only, modern layout
 DEBUG_DRIVERS=${DEBUG_DRIVERS:-ours}
@@ -82,8 +88,9 @@ BLKDEBUG_DRIVE+=",file.inject-error.2.event=flush_to_disk,file.inject-error.2.io
 #   named after them), TESTS the guest tests to run there
 run_lane() {
 	local kver=$1 layout=$2 drv=$3 props=${4:-} only=${5:-${ONLY:-}}
+	local env=${6:-} label=${7:-${props//[=,]/-}}
 	local lane dir expect=1 dtbarg=() dtbname rc=0
-	lane=$kver-$layout-$drv${props:+-${props//[=,]/-}}
+	lane=$kver-$layout-$drv${label:+-$label}
 	dir=$CACHE/check/$lane
 	rm -rf "$dir" && mkdir -p "$dir"
 	case "$drv" in
@@ -105,7 +112,7 @@ run_lane() {
 	agent=$!
 	"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
 		"--$layout" --timeout 600 --log "$dir/console.log" \
-		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect loglevel=1 log_buf_len=4M ${only:+rig.only=$only}" \
+		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect loglevel=1 log_buf_len=4M ${only:+rig.only=$only} ${env:+rig.env=$env}" \
 		--disk "file=$dir/scratch.img,format=raw|serial=scratch,num-queues=2${props:+,$props}" \
 		--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
 		--disk "driver=null-co,size=64M|serial=null0" \
@@ -181,6 +188,11 @@ for kver in $KVERS; do
 		for t in $TOGGLES; do
 			run_lane "$kver" modern "$TOGGLE_DRIVERS" "$t" "${ONLY:-blk_rw,t_ext4,dmesg}"
 		done
+		# topology properties: the ioctls must report what QEMU was given
+		if [ -n "$PROPS" ]; then
+			run_lane "$kver" modern "$TOGGLE_DRIVERS" "$PROPS" \
+				"${ONLY:-blk_ioctl,blk_rw,blk_flush,t_ext4,dmesg}" "$PROPS_ENV" topology
+		fi
 	fi
 done
 

@@ -17,6 +17,10 @@ rig_parse_cmdline() {
 		rig.fallback=*) RIG_FALLBACK=${arg#*=} ;;
 		rig.layout=*) RIG_LAYOUT=${arg#*=} ;;
 		rig.nvirtio=*) RIG_NVIRTIO=${arg#*=} ;;
+		# rig.env=NAME=VALUE,...: what the tests may expect of this lane
+		rig.env=*) for kv in $(echo "${arg#rig.env=}" | tr ',' ' '); do
+				export "${kv%%=*}=${kv#*=}"
+			done ;;
 		rig.crash_records=*) RIG_CRASH_RECORDS=${arg#*=} ;;
 		root=*) RIG_ROOT=${arg#*=} ;;
 		esac
