@@ -116,7 +116,7 @@ run_lane() {
 		--disk "file=$dir/scratch.img,format=raw|serial=scratch,num-queues=2${props:+,$props}" \
 		--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
 		--disk "driver=null-co,size=64M|serial=null0" \
-		--disk "driver=null-co,size=64M|serial=null1" \
+		--disk "driver=null-co,size=64M,read-zeroes=on,readonly=on|serial=null1" \
 		--disk "$BLKDEBUG_DRIVE|serial=null2" \
 		-- -qmp "unix:$dir/qmp.sock,server=on,wait=off" \
 		-device virtio-rng-device \
