@@ -755,6 +755,8 @@ static const unsigned int vblk_features[] = {
 
 static struct virtio_driver vblk_driver = {
 	.driver.name = KBUILD_MODNAME,
+	/* 6.12 sets it in register_virtio_driver(), 6.1 needs it here */
+	.driver.owner = THIS_MODULE,
 	.id_table = vblk_id_table,
 	.feature_table = vblk_features,
 	.feature_table_size = ARRAY_SIZE(vblk_features),
