@@ -8,6 +8,7 @@
 #   make KDIR=/lib/modules/$(uname -r)/build ARCH= CROSS_COMPILE=   native build
 #   make run              boot a guest with root=/dev/vda on our drivers
 #   make check            the test matrix (kernels x register layouts x drivers)
+#   make check-long       the same with the long versions (all crash marks)
 #   make lint             sparse, W=1 and checkpatch
 #   make bench            fio: in-tree vs our drivers vs null_blk (BENCH_ARGS=, env knobs in scripts/bench.sh)
 #   make help             all targets
@@ -32,7 +33,7 @@ KDIR ?= $(shell $(SCRIPTS)/fetch-kernel.sh $(KVER) | sed -n 's/^KDIR=//p')
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)
 
-.PHONY: all modules clean modules_install deps kernels lint check check-quick run bench help
+.PHONY: all modules clean modules_install deps kernels lint check check-long run bench help
 
 all: modules
 
@@ -59,6 +60,9 @@ lint: deps
 
 check: deps
 	$(SCRIPTS)/check.sh $(CHECK_ARGS)
+
+check-long: deps
+	CHECK_LONG=1 $(SCRIPTS)/check.sh $(CHECK_ARGS)
 
 run: deps
 	$(SCRIPTS)/run.sh

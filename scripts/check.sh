@@ -15,8 +15,19 @@
 #   ONLY=test,test    run only these guest tests (names as in the TAP)
 #   TOGGLES="packed=on ..."  toggle lanes (QEMU disk properties), on
 #                     TOGGLE_KVER (6.12), modern layout, TOGGLE_DRIVERS (ours)
+#   PROPS="logical_block_size=4096,..."  the topology lane there (PROPS=
+#                     skips it); PROPS_ENV the values blk_ioctl expects
 #   KVERS may name "debug": the project's KASAN/lockdep kernel, with
 #                     DEBUG_DRIVERS (ours) and DEBUG_LAYOUTS (modern)
+#   KVERS=            (set but empty) no matrix lanes: e.g. the crash lane alone
+#   CRASH=1           the crash-consistency lane (scripts/crash-check.sh; 0 skips
+#                     it): disks on QEMU's blklogwrites, logs replayed to flush
+#                     marks, e2fsck and the acknowledged records checked there;
+#                     kernel CRASH_KVER (6.12), modern layout, one boot per
+#                     CRASH_DRIVERS set ("ours intree"); CRASH_RECORDS (100 a
+#                     disk), CRASH_MARKS (ext4 marks replayed a disk: 0 = all)
+#   CHECK_LONG=1      "make check-long": the long versions (every crash
+#                     mark replayed; make check samples CRASH_MARKS=40)
 #   QEMU10=0          skip the QEMU 10 lanes: kernel 6.12, modern layout,
 #                     QEMU10_DRIVERS (ours), on qemu-system-aarch64 10.x from
 #                     bookworm-backports (scripts/fetch-qemu.sh, unpacked in
@@ -32,14 +43,15 @@
 #                     and "...-microvm-cmdline" (acpi=off: the slots are only
 #                     on the kernel command line, virtio_mmio.device=...,
 #                     handed to vmmio as device=)
-#   LANES="matrix qemu10 microvm"  which groups run (default: all): "matrix"
-#                     is the KVERS x LAYOUTS x DRIVERS lanes, the toggles and
-#                     the debug kernel; e.g. LANES=qemu10 or LANES=microvm
-#                     runs those lanes alone
+#   LANES="matrix crash qemu10 microvm"  which groups run (default: all):
+#                     "matrix" is the KVERS x LAYOUTS x DRIVERS lanes, the
+#                     toggles, the topology lane and the debug kernel, "crash"
+#                     the crash lanes; e.g. LANES=qemu10 or LANES=microvm runs
+#                     those lanes alone
 #   V=1               show the guest consoles
 . "$(dirname "$0")/lib.sh"
 
-KVERS=${KVERS:-6.1 6.12 debug}
+KVERS=${KVERS-6.1 6.12 debug}
 LAYOUTS=${LAYOUTS:-legacy modern}
 DRIVERS=${DRIVERS:-ours intree vmmio vblk}
 # Whether each of our modules serves block I/O yet (their issues turn these
@@ -49,13 +61,26 @@ DRIVERS=${DRIVERS:-ours intree vmmio vblk}
 TOGGLES=${TOGGLES-packed=on event_idx=off indirect_desc=off}
 TOGGLE_DRIVERS=${TOGGLE_DRIVERS:-ours}
 TOGGLE_KVER=${TOGGLE_KVER:-6.12}
+# the topology lane (PROPS= for none): these QEMU properties on the test
+# disks, and what blk_ioctl must then read (rig.env in the guest)
+PROPS=${PROPS-logical_block_size=4096,physical_block_size=4096,min_io_size=8192,opt_io_size=65536}
+PROPS_ENV=${PROPS_ENV:-TEST_DISK_LBS=4096,TEST_DISK_PBS=4096,TEST_DISK_IOMIN=8192,TEST_DISK_IOOPT=65536}
 # the debug kernel (KASAN, lockdep, kmemleak; scripts/build-debug-kernel.sh)
 # runs our drivers only, modern layout
 DEBUG_DRIVERS=${DEBUG_DRIVERS:-ours}
 DEBUG_LAYOUTS=${DEBUG_LAYOUTS:-modern}
+CRASH=${CRASH:-1}
+if [ "${CHECK_LONG:-0}" = 1 ]; then
+	CRASH_MARKS=${CRASH_MARKS:-0}
+else
+	CRASH_MARKS=${CRASH_MARKS:-40}
+fi
+CRASH_KVER=${CRASH_KVER:-6.12}
+CRASH_DRIVERS=${CRASH_DRIVERS:-ours intree}
+export CRASH_KVER CRASH_RECORDS CRASH_MARKS
 VMMIO_SERVES_IO=1
 VBLK_SERVES_IO=1
-LANES=${LANES:-matrix qemu10 microvm}
+LANES=${LANES:-matrix crash qemu10 microvm}
 MICROVM=${MICROVM:-1}
 MICROVM_DRIVERS=${MICROVM_DRIVERS:-ours}
 QEMU10=${QEMU10:-1}
@@ -90,6 +115,15 @@ dtb=$CACHE/build/virt-broken-nodes.dtb
 "$TOP/scripts/build-dtb.sh" "$TOP/selftests/dts/virt-broken-nodes.dts" "$dtb"
 # virtio devices in every lane: 5 disks, rng, console, net
 NVIRTIO=8
+# the null2 disk answers EIO where selftests/sh/t_blkerr.sh expects it:
+# QEMU's blkdebug under a raw format node (which fires the read_aio,
+# write_aio and flush_to_disk events that arm the rules) over null-co.
+# Reads at sector 65536 and writes at 98304 fail every time, the first
+# flush once; the rest of the disk works.
+BLKDEBUG_DRIVE="driver=raw,file.driver=blkdebug,file.image.driver=null-co,file.image.size=64M"
+BLKDEBUG_DRIVE+=",file.inject-error.0.event=read_aio,file.inject-error.0.iotype=read,file.inject-error.0.sector=65536,file.inject-error.0.errno=5"
+BLKDEBUG_DRIVE+=",file.inject-error.1.event=write_aio,file.inject-error.1.iotype=write,file.inject-error.1.sector=98304,file.inject-error.1.errno=5"
+BLKDEBUG_DRIVE+=",file.inject-error.2.event=flush_to_disk,file.inject-error.2.iotype=flush,file.inject-error.2.errno=5,file.inject-error.2.once=on"
 
 # run_lane KVER LAYOUT DRIVERS: boot one guest, append its results
 #   run_lane KVER LAYOUT DRIVERS [PROPS TESTS]: PROPS are extra QEMU
@@ -97,8 +131,9 @@ NVIRTIO=8
 #   named after them), TESTS the guest tests to run there
 run_lane() {
 	local kver=$1 layout=$2 drv=$3 props=${4:-} only=${5:-${ONLY:-}}
+	local env=${6:-} label=${7:-${props//[=,]/-}}
 	local lane dir expect=1 dtbarg=() dtbname rc=0 scratch
-	lane=$kver-$layout-$drv$LANE_SUFFIX${props:+-${props//[=,]/-}}
+	lane=$kver-$layout-$drv$LANE_SUFFIX${label:+-$label}
 	dir=$CACHE/check/$lane
 	rm -rf "$dir" && mkdir -p "$dir"
 	case "$drv" in
@@ -130,12 +165,12 @@ run_lane() {
 	fi
 	"$TOP/scripts/qemu-run.sh" "${LANE_QEMU[@]}" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
 		"--$layout" --timeout 600 --log "$dir/console.log" \
-		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect ${LANE_LOGLEVEL:-loglevel=1} ${only:+rig.only=$only}${LANE_APPEND:+ $LANE_APPEND}" \
+		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect ${LANE_LOGLEVEL:-loglevel=1} log_buf_len=4M ${only:+rig.only=$only} ${env:+rig.env=$env}${LANE_APPEND:+ $LANE_APPEND}" \
 		--disk "file=$dir/scratch.img,format=raw|$scratch" \
 		--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
 		--disk "driver=null-co,size=64M|serial=null0" \
-		--disk "driver=null-co,size=64M|serial=null1" \
-		--disk "driver=null-co,size=64M|serial=null2" \
+		--disk "driver=null-co,size=64M,read-zeroes=on,readonly=on|serial=null1" \
+		--disk "$BLKDEBUG_DRIVE|serial=null2" \
 		-- -qmp "unix:$dir/qmp.sock,server=on,wait=off" \
 		-device virtio-rng-device \
 		-chardev "file,id=con0,path=$dir/hvc0.out" \
@@ -257,8 +292,42 @@ for kver in $KVERS; do
 		for t in $TOGGLES; do
 			run_lane "$kver" modern "$TOGGLE_DRIVERS" "$t" "${ONLY:-blk_rw,t_ext4,dmesg}"
 		done
+		# topology properties: the ioctls must report what QEMU was given
+		if [ -n "$PROPS" ]; then
+			run_lane "$kver" modern "$TOGGLE_DRIVERS" "$PROPS" \
+				"${ONLY:-blk_ioctl,blk_rw,blk_flush,t_ext4,dmesg}" "$PROPS_ENV" topology
+		fi
 	fi
 done
+
+# crash consistency: the replay tools' own tests, then one boot per driver
+# set with its disks on blklogwrites, checked on the host
+crash_lanes() {
+	local drv lane out
+	for t in logwrites-replay crash-verify; do
+		if out=$("$TOP/scripts/$t.py" selftest 2>&1); then
+			printf 'pass\tcrash-tools: %s.selftest\t%s\n' "$t" "$(echo "$out" | grep -c '^ok') cases"
+		else
+			printf 'fail\tcrash-tools: %s.selftest\t%s\n' "$t" "$(echo "$out" | grep -v '^ok' | head -n 3 | tr '\n' ' ')"
+		fi
+	done >>"$results"
+	genv=$("$TOP/scripts/build-guest.sh" "$CRASH_KVER") || die "building the $CRASH_KVER guest failed"
+	eval "$genv"
+	export KIMAGE INITRD
+	for drv in $CRASH_DRIVERS; do
+		lane=crash-$CRASH_KVER-modern-$drv
+		echo "# lane $lane: kernel $KREL ($KPKGVER), modern virtio-mmio, $drv drivers, disks on blklogwrites" >&2
+		{ "$TOP/scripts/crash-check.sh" "$CACHE/check/$lane" "$drv" ||
+			printf 'fail\tcrash.lane\tcrash-check.sh exited with an error\n'; } |
+			sed "s/^\([a-z]*\)\t/\1\t$lane: /" >>"$results"
+		if grep -q "^fail	$lane: " "$results"; then
+			echo "  [lane $lane] console log: $CACHE/check/$lane/console.log" >&2
+		fi
+	done
+}
+if lane_group crash && [ "$CRASH" = 1 ]; then
+	crash_lanes
+fi
 
 # QEMU 10 (bookworm-backports, unpacked in the cache) runs the 6.12 guest:
 # the whole suite as it is, then the device tests with the scratch disk's
@@ -344,10 +413,16 @@ skip=$(grep -c '^skip' "$results" || true)
 if [ -n "${MICROVM_KREL:-}" ]; then
 	echo "# microvm lanes: kernel $MICROVM_KREL, $(qemu-system-x86_64 --version | head -n1)"
 fi
-for kver in $KVERS; do
+kvers_run=$KVERS
+if lane_group crash && [ "$CRASH" = 1 ]; then
+	case " $KVERS " in *" $CRASH_KVER "*) ;; *) kvers_run="$KVERS $CRASH_KVER" ;; esac
+fi
+for kver in $kvers_run; do
 	echo "# kernel $kver: $(sed -n 's/^KREL=//p' "$(kdir_root "$kver")/env") ($(sed -n 's/^KPKGVER=//p' "$(kdir_root "$kver")/env"))"
 done
 awk -F'\t' '{ split($2, a, ": "); c[a[1]]++ } END { for (l in c) printf "# lane %s: %d cases\n", l, c[l] }' "$results" | sort
+# the crash lanes' figures
+awk -F'\t' '$2 ~ /: crash\.summary$/ { sub(/: crash\.summary$/, "", $2); print "# " $2 ": " $3 }' "$results"
 if [ "$fail" -gt 0 ]; then
 	echo "# failures:"
 	grep '^fail' "$results" | cut -f2,3 | sed 's/^/#   /; s/\t/ -- /'

@@ -8,7 +8,8 @@
 #     virtio_blk for the reference lanes, ext4, null_blk, ...), with their
 #     dependencies, decompressed, and a modules.dep busybox understands,
 #   - our vmmio.ko and vblk.ko from MODDIR (as extra/),
-#   - the test binaries from TESTBIN and selftests/guest, selftests/sh,
+#   - the test binaries from TESTBIN (its tools/ as /rig/tools/) and
+#     selftests/guest, selftests/sh,
 #   - the benchmark's guest half, selftests/bench/ (as /rig/bench/).
 . "$(dirname "$0")/lib.sh"
 
@@ -84,6 +85,11 @@ mkdir -p "$stage/rig/bench"
 cp "$TOP"/selftests/bench/* "$stage/rig/bench/"
 if [ -d "$TESTBIN" ]; then
 	find "$TESTBIN" -maxdepth 1 -type f -perm -u+x -exec cp {} "$stage/rig/bin/" \;
+	# helpers the shell tests call; the runner runs only /rig/bin
+	if [ -d "$TESTBIN/tools" ]; then
+		mkdir -p "$stage/rig/tools"
+		find "$TESTBIN/tools" -maxdepth 1 -type f -perm -u+x -exec cp {} "$stage/rig/tools/" \;
+	fi
 fi
 echo "root:x:0:0:root:/:/bin/sh" >"$stage/etc/passwd"
 

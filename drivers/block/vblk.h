@@ -6,12 +6,15 @@
  *   vblk_rq.c     blk-mq operations, virtqueue completion
  *   vblk_sysfs.c  sysfs attributes (serial, cache_type) and GET_ID
  *   vblk_debugfs.c  per-disk and per-queue counters in debugfs
+ *   vblk_recover.c  timeouts, device reset and re-initialisation, faults
  */
 #ifndef VBLK_H
 #define VBLK_H
 
+#include <linux/atomic.h>
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/spinlock.h>
@@ -32,6 +35,8 @@ struct vblk_vq_stats {
 	u64 kicks;		/* notifications sent to the device */
 	u64 ring_full;		/* queue stopped on a full ring */
 	u64 irqs;		/* interrupt callbacks */
+	u64 irqs_dropped;	/* ... ignored by the drop_irqs fault knob */
+	u64 irqs_delayed;	/* ... deferred by the delay_ms fault knob */
 	u64 polls;		/* poll calls that found completions */
 	u64 err_ioerr;		/* completions with VIRTIO_BLK_S_IOERR */
 	u64 err_unsupp;		/* ... VIRTIO_BLK_S_UNSUPP */
@@ -40,6 +45,7 @@ struct vblk_vq_stats {
 
 /* one request virtqueue and what protects it */
 struct vblk_vq {
+	/* NULL while a reset rebuilds the rings or once the disk is dead */
 	struct virtqueue *vq;
 	spinlock_t lock;	/* serialises add/get_buf/kick on @vq */
 	struct vblk_vq_stats stats;
@@ -74,6 +80,34 @@ struct vblk_cfg {
 	u32 max_secure_erase_seg;
 };
 
+/*
+ * Recovery from a device that stops answering or asks for a reset
+ * (vblk_recover.c).  The counters are for debugfs and the tests.
+ */
+struct vblk_recovery {
+	struct work_struct work;	/* the reset, off the I/O paths */
+	unsigned long flags;		/* VBLK_REC_* bits */
+	unsigned long window_start;	/* jiffies: resets counted since */
+	unsigned int window_resets;
+	atomic64_t timeouts;		/* timeout handler calls */
+	atomic64_t lost_irqs;		/* completions found by its poll */
+	atomic64_t resets;		/* recoveries that brought it back */
+	atomic64_t failed_resets;	/* recoveries that did not */
+	atomic64_t needs_reset;		/* DEVICE_NEEDS_RESET seen */
+	atomic64_t requeued;		/* requests sent again after a reset */
+	atomic64_t failed;		/* requests failed when it gave up */
+	/* fault injection, inert at 0: each counts down per event */
+	atomic_t drop_irqs;		/* ignore the next N interrupts */
+	atomic_t corrupt_hdr;		/* send N malformed chains */
+	atomic_t fail_reset;		/* fail the next N recoveries */
+	atomic_t delay_ms;		/* look at completions N ms late */
+	struct delayed_work delay_work;	/* ... then, for all queues */
+};
+
+/* vblk_recovery.flags */
+#define VBLK_REC_PENDING	0	/* a reset is queued or running */
+#define VBLK_REC_DEAD		1	/* given up: all I/O fails */
+
 struct vblk {
 	/* NULL once the device is gone; guarded by @vdev_mutex */
 	struct virtio_device *vdev;
@@ -85,8 +119,11 @@ struct vblk {
 	unsigned int nr_vqs;		/* interrupt-driven plus polled */
 	unsigned int nr_poll_vqs;	/* the last ones, without interrupts */
 	unsigned int sg_elems;		/* scatterlist entries per request */
+	unsigned int ring;		/* smallest ring at probe, descriptors */
+	bool vqs_live;			/* the virtqueues exist */
 	struct vblk_vq *vqs;
 	struct vblk_cfg cfg;
+	struct vblk_recovery rec;
 	struct dentry *debugfs;
 };
 
@@ -95,6 +132,7 @@ struct vblk_req {
 	struct virtio_blk_outhdr out_hdr;
 	u8 status;			/* written by the device */
 	bool timeout_logged;
+	u8 timeouts;			/* timer expiries seen so far */
 	u32 used_len;			/* bytes the device reported written */
 	int nents;			/* data scatterlist entries mapped */
 	struct sg_table sg_table;
@@ -104,6 +142,25 @@ struct vblk_req {
 /* vblk_rq.c */
 extern const struct blk_mq_ops vblk_mq_ops;
 void vblk_vq_done(struct virtqueue *vq);
+void vblk_vq_drain(struct vblk *vblk, struct vblk_vq *bvq);
+unsigned int vblk_reap_locked(struct vblk_vq *bvq, const struct vblk_req *want,
+			      bool *found);
+void vblk_unmap_data(struct request *rq, struct vblk_req *vbr);
+
+/* vblk_recover.c */
+enum blk_eh_timer_return vblk_timeout(struct request *rq);
+void vblk_recovery_init(struct vblk *vblk);
+void vblk_recovery_stop(struct vblk *vblk);
+void vblk_schedule_reset(struct vblk *vblk, const char *why);
+bool vblk_needs_reset(struct vblk *vblk);
+bool vblk_fault_delay(struct vblk *vblk);
+int vblk_recovery_module_init(void);
+void vblk_recovery_module_exit(void);
+
+static inline bool vblk_dead(struct vblk *vblk)
+{
+	return test_bit(VBLK_REC_DEAD, &vblk->rec.flags);
+}
 
 /* vblk_debugfs.c */
 void vblk_debugfs_init(void);
@@ -117,5 +174,10 @@ int vblk_get_id(struct gendisk *disk, char *id);
 
 /* vblk_main.c */
 bool vblk_get_wce(struct virtio_device *vdev);
+bool vblk_restore_wce(struct vblk *vblk);
+int vblk_find_vqs(struct vblk *vblk);
+unsigned int vblk_ring_size(struct vblk *vblk);
+int vblk_param_set_range(const char *val, const struct kernel_param *kp,
+			 unsigned int min, unsigned int max);
 
 #endif /* VBLK_H */

@@ -3,6 +3,12 @@
  * vblk debugfs: /sys/kernel/debug/vblk/<disk>/
  *   config  the device configuration as validated at probe
  *   queues  one line of counters per request virtqueue, then the totals
+ *   recovery  timeouts, lost interrupts, resets, requeued and failed I/O
+ *   fault/  fault-injection knobs, inert at 0 (vblk_recover.c):
+ *           drop_irqs N    ignore the next N virtqueue interrupts
+ *           corrupt_hdr N  send the next N requests as malformed chains
+ *           fail_reset N   make the next N recoveries fail
+ *           delay_ms N     while N > 0, look at completions N ms late
  *
  * The counters are updated under each queue's lock; each queue's line is
  * a consistent snapshot taken under it.
@@ -50,10 +56,11 @@ DEFINE_SHOW_ATTRIBUTE(vblk_config);
 static void vblk_stats_line(struct seq_file *m, const char *name,
 			    const struct vblk_vq_stats *s)
 {
-	seq_printf(m, "%-12s %10llu %10llu %8llu %8llu %8llu %8llu %8llu %6llu %6llu %6llu\n",
+	seq_printf(m, "%-12s %10llu %10llu %8llu %8llu %8llu %8llu %8llu %6llu %6llu %6llu %7llu %7llu\n",
 		   name, s->dispatched, s->completed,
 		   s->dispatched - s->completed, s->kicks, s->irqs, s->polls,
-		   s->ring_full, s->err_ioerr, s->err_unsupp, s->err_other);
+		   s->ring_full, s->err_ioerr, s->err_unsupp, s->err_other,
+		   s->irqs_dropped, s->irqs_delayed);
 }
 
 static int vblk_queues_show(struct seq_file *m, void *unused)
@@ -62,9 +69,10 @@ static int vblk_queues_show(struct seq_file *m, void *unused)
 	struct vblk_vq_stats sum = { 0 };
 	unsigned int i;
 
-	seq_printf(m, "%-12s %10s %10s %8s %8s %8s %8s %8s %6s %6s %6s\n",
+	seq_printf(m, "%-12s %10s %10s %8s %8s %8s %8s %8s %6s %6s %6s %7s %7s\n",
 		   "queue", "dispatched", "completed", "inflight", "kicks",
-		   "irqs", "polls", "full", "ioerr", "unsupp", "other");
+		   "irqs", "polls", "full", "ioerr", "unsupp", "other",
+		   "dropped", "delayed");
 	for (i = 0; i < vblk->nr_vqs; i++) {
 		struct vblk_vq_stats s;
 
@@ -81,14 +89,36 @@ static int vblk_queues_show(struct seq_file *m, void *unused)
 		sum.err_ioerr += s.err_ioerr;
 		sum.err_unsupp += s.err_unsupp;
 		sum.err_other += s.err_other;
+		sum.irqs_dropped += s.irqs_dropped;
+		sum.irqs_delayed += s.irqs_delayed;
 	}
 	vblk_stats_line(m, "total", &sum);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vblk_queues);
 
+static int vblk_recovery_show(struct seq_file *m, void *unused)
+{
+	struct vblk *vblk = m->private;
+	struct vblk_recovery *r = &vblk->rec;
+
+	seq_printf(m, "state: %s\n", vblk_dead(vblk) ? "dead" :
+		   test_bit(VBLK_REC_PENDING, &r->flags) ? "resetting" : "live");
+	seq_printf(m, "timeouts: %lld\n", atomic64_read(&r->timeouts));
+	seq_printf(m, "lost_irqs_recovered: %lld\n", atomic64_read(&r->lost_irqs));
+	seq_printf(m, "needs_reset: %lld\n", atomic64_read(&r->needs_reset));
+	seq_printf(m, "resets: %lld\n", atomic64_read(&r->resets));
+	seq_printf(m, "failed_resets: %lld\n", atomic64_read(&r->failed_resets));
+	seq_printf(m, "requeued: %lld\n", atomic64_read(&r->requeued));
+	seq_printf(m, "failed: %lld\n", atomic64_read(&r->failed));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vblk_recovery);
+
 void vblk_debugfs_add(struct vblk *vblk)
 {
+	struct dentry *fault;
+
 	if (!vblk_debugfs_root)
 		return;
 	vblk->debugfs = debugfs_create_dir(vblk->disk->disk_name,
@@ -97,6 +127,15 @@ void vblk_debugfs_add(struct vblk *vblk)
 			    &vblk_config_fops);
 	debugfs_create_file("queues", 0444, vblk->debugfs, vblk,
 			    &vblk_queues_fops);
+	debugfs_create_file("recovery", 0444, vblk->debugfs, vblk,
+			    &vblk_recovery_fops);
+	fault = debugfs_create_dir("fault", vblk->debugfs);
+	debugfs_create_atomic_t("drop_irqs", 0600, fault, &vblk->rec.drop_irqs);
+	debugfs_create_atomic_t("corrupt_hdr", 0600, fault,
+				&vblk->rec.corrupt_hdr);
+	debugfs_create_atomic_t("fail_reset", 0600, fault,
+				&vblk->rec.fail_reset);
+	debugfs_create_atomic_t("delay_ms", 0600, fault, &vblk->rec.delay_ms);
 }
 
 /* waits for readers of the files, so vblk may go right after */

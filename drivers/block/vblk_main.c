@@ -36,8 +36,8 @@ static unsigned int queue_depth;
 static unsigned int poll_queues;
 
 /* a parameter outside [min, max] refuses the load, saying why */
-static int vblk_param_set_range(const char *val, const struct kernel_param *kp,
-				unsigned int min, unsigned int max)
+int vblk_param_set_range(const char *val, const struct kernel_param *kp,
+			 unsigned int min, unsigned int max)
 {
 	unsigned int n;
 
@@ -109,6 +109,24 @@ bool vblk_get_wce(struct virtio_device *vdev)
 				 struct virtio_blk_config, wce, &wce))
 		return virtio_has_feature(vdev, VIRTIO_BLK_F_FLUSH);
 	return wce;
+}
+
+/*
+ * After a reset the device is back in its initial cache mode (QEMU goes
+ * back to the drive's own setting), while the block layer still works in
+ * the mode the driver chose: write that mode again, or a disk switched
+ * to "write through" would cache writes and get no flushes for them.
+ * Returns false if the device would not take it back.
+ */
+bool vblk_restore_wce(struct vblk *vblk)
+{
+	struct virtio_device *vdev = vblk->vdev;
+
+	if (!virtio_has_feature(vdev, VIRTIO_BLK_F_CONFIG_WCE))
+		return true;
+	virtio_cwrite8(vdev, offsetof(struct virtio_blk_config, wce),
+		       vblk->cfg.wce);
+	return vblk_get_wce(vdev) == vblk->cfg.wce;
 }
 
 /*
@@ -337,18 +355,53 @@ static void vblk_build_limits(const struct vblk_cfg *c, struct queue_limits *lim
 	lim->max_write_zeroes_sectors = c->max_write_zeroes_sectors;
 }
 
-/* config-change interrupt: the capacity may have changed */
+/*
+ * The write-cache mode can change under the driver (another agent, or a
+ * device that refuses the mode the driver asked for): follow it.
+ */
+static void vblk_reread_wce(struct vblk *vblk)
+{
+	struct device *dev = disk_to_dev(vblk->disk);
+	bool wce;
+
+	mutex_lock(&vblk->vdev_mutex);
+	wce = vblk->cfg.flush && vblk_get_wce(vblk->vdev);
+	if (wce != vblk->cfg.wce) {
+		dev_info(dev, "the device switched its cache to %s\n",
+			 wce ? "write back" : "write through");
+		vblk->cfg.wce = wce;
+		if (vblk_compat_set_write_cache(vblk->disk->queue, wce))
+			dev_err(dev, "cannot apply the new cache mode\n");
+	}
+	mutex_unlock(&vblk->vdev_mutex);
+}
+
+/*
+ * Config-change interrupt: the device asks for a reset (DEVICE_NEEDS_RESET,
+ * raised with this interrupt), or re-read what it may change at run time:
+ * the capacity and the write-cache mode.  (Block size and topology are
+ * fixed for QEMU's device's lifetime; a change would need a new probe.)
+ */
 static void vblk_config_work(struct work_struct *work)
 {
 	struct vblk *vblk = container_of(work, struct vblk, config_work);
 	u64 old = get_capacity(vblk->disk);
-	u64 cap = vblk_read_capacity(vblk->vdev);
+	u64 cap;
 
+	if (vblk_dead(vblk))
+		return;
+	if (vblk_needs_reset(vblk)) {
+		atomic64_inc(&vblk->rec.needs_reset);
+		vblk_schedule_reset(vblk, "it reports DEVICE_NEEDS_RESET");
+		return;
+	}
+	cap = vblk_read_capacity(vblk->vdev);
 	vblk->cfg.capacity = cap;
 	if (set_capacity_and_notify(vblk->disk, cap))
 		dev_info(disk_to_dev(vblk->disk),
 			 "capacity changed from %llu to %llu sectors\n",
 			 old, cap);
+	vblk_reread_wce(vblk);
 }
 
 static void vblk_config_changed(struct virtio_device *vdev)
@@ -361,7 +414,7 @@ static void vblk_config_changed(struct virtio_device *vdev)
 /* ------------------------------------------------------------------ */
 /* virtqueues                                                         */
 
-static int vblk_find_vqs(struct vblk *vblk)
+int vblk_find_vqs(struct vblk *vblk)
 {
 	unsigned int i, n = vblk->nr_vqs;
 	struct irq_affinity desc = { 0 };
@@ -387,8 +440,12 @@ static int vblk_find_vqs(struct vblk *vblk)
 	err = vblk_compat_find_vqs(vblk->vdev, n, vqs, callbacks, names, &desc);
 	if (err)
 		goto out;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		spin_lock_irq(&vblk->vqs[i].lock);
 		vblk->vqs[i].vq = vqs[i];
+		spin_unlock_irq(&vblk->vqs[i].lock);
+	}
+	vblk->vqs_live = true;
 out:
 	kfree(names);
 	kfree(callbacks);
@@ -397,7 +454,7 @@ out:
 }
 
 /* the smallest ring of the disk's virtqueues */
-static unsigned int vblk_ring_size(struct vblk *vblk)
+unsigned int vblk_ring_size(struct vblk *vblk)
 {
 	unsigned int i, ring = VBLK_MAX_RING;
 
@@ -550,6 +607,7 @@ static int vblk_probe(struct virtio_device *vdev)
 	vdev->priv = vblk;
 	mutex_init(&vblk->vdev_mutex);
 	INIT_WORK(&vblk->config_work, vblk_config_work);
+	vblk_recovery_init(vblk);
 
 	vblk_nr_queues(vblk);
 	vblk->vqs = kcalloc(vblk->nr_vqs, sizeof(*vblk->vqs), GFP_KERNEL);
@@ -563,6 +621,7 @@ static int vblk_probe(struct virtio_device *vdev)
 	if (err)
 		goto out_vqs;
 	ring = vblk_ring_size(vblk);
+	vblk->ring = ring;
 	if (ring < 3) {
 		dev_err(&vdev->dev, "ring of %u descriptors cannot hold a request\n",
 			ring);
@@ -618,13 +677,16 @@ static void vblk_remove(struct virtio_device *vdev)
 	/* the virtio core has stopped config callbacks by now */
 	flush_work(&vblk->config_work);
 	vblk_debugfs_remove(vblk);
+	/* waits for I/O in flight: a stuck device is reset meanwhile */
 	del_gendisk(vblk->disk);
+	vblk_recovery_stop(vblk);
 	blk_mq_free_tag_set(&vblk->tag_set);
 
 	mutex_lock(&vblk->vdev_mutex);
 	virtio_reset_device(vdev);
 	vblk->vdev = NULL;
-	vdev->config->del_vqs(vdev);
+	if (vblk->vqs_live)
+		vdev->config->del_vqs(vdev);
 	kfree(vblk->vqs);
 	vblk->vqs = NULL;
 	mutex_unlock(&vblk->vdev_mutex);
@@ -642,10 +704,13 @@ static int vblk_freeze(struct virtio_device *vdev)
 	/* let what is in flight finish and keep new requests out */
 	blk_mq_freeze_queue(q);
 	blk_mq_quiesce_queue(q);
+	vblk_recovery_stop(vblk);
 
 	virtio_reset_device(vdev);
 	flush_work(&vblk->config_work);
-	vdev->config->del_vqs(vdev);
+	if (vblk->vqs_live)
+		vdev->config->del_vqs(vdev);
+	vblk->vqs_live = false;
 	return 0;
 }
 
@@ -655,10 +720,18 @@ static int vblk_restore(struct virtio_device *vdev)
 	struct request_queue *q = vblk->disk->queue;
 	int err;
 
+	/* a dead disk stays dead: its requests fail without rings */
+	if (vblk_dead(vblk)) {
+		blk_mq_unquiesce_queue(q);
+		blk_mq_unfreeze_queue(q);
+		return 0;
+	}
 	/* the tag set keeps its hardware queues: ask for as many again */
 	err = vblk_find_vqs(vblk);
 	if (err)
 		return err;
+	if (!vblk_restore_wce(vblk))
+		queue_work(system_freezable_wq, &vblk->config_work);
 	virtio_device_ready(vdev);
 	blk_mq_unquiesce_queue(q);
 	blk_mq_unfreeze_queue(q);
@@ -682,6 +755,8 @@ static const unsigned int vblk_features[] = {
 
 static struct virtio_driver vblk_driver = {
 	.driver.name = KBUILD_MODNAME,
+	/* 6.12 sets it in register_virtio_driver(), 6.1 needs it here */
+	.driver.owner = THIS_MODULE,
 	.id_table = vblk_id_table,
 	.feature_table = vblk_features,
 	.feature_table_size = ARRAY_SIZE(vblk_features),
@@ -701,14 +776,20 @@ static int __init vblk_init(void)
 {
 	int err;
 
+	err = vblk_recovery_module_init();
+	if (err)
+		return err;
 	vblk_major = register_blkdev(0, KBUILD_MODNAME);
-	if (vblk_major < 0)
+	if (vblk_major < 0) {
+		vblk_recovery_module_exit();
 		return vblk_major;
+	}
 	vblk_debugfs_init();
 	err = register_virtio_driver(&vblk_driver);
 	if (err) {
 		vblk_debugfs_exit();
 		unregister_blkdev(vblk_major, KBUILD_MODNAME);
+		vblk_recovery_module_exit();
 	}
 	return err;
 }
@@ -718,6 +799,7 @@ static void __exit vblk_exit(void)
 	unregister_virtio_driver(&vblk_driver);
 	vblk_debugfs_exit();
 	unregister_blkdev(vblk_major, KBUILD_MODNAME);
+	vblk_recovery_module_exit();
 	ida_destroy(&vblk_ida);
 }
 

@@ -122,6 +122,7 @@ static blk_status_t vblk_setup_cmd(struct vblk *vblk, struct request *rq,
 	vbr->status = VIRTIO_BLK_S_IOERR;	/* until the device says more */
 	vbr->used_len = 0;
 	vbr->timeout_logged = false;
+	vbr->timeouts = 0;
 
 	if (type == VIRTIO_BLK_T_DISCARD || type == VIRTIO_BLK_T_WRITE_ZEROES ||
 	    type == VIRTIO_BLK_T_SECURE_ERASE)
@@ -145,7 +146,7 @@ static int vblk_map_data(struct request *rq, struct vblk_req *vbr)
 	return blk_rq_map_sg(rq->q, rq, vbr->sg_table.sgl);
 }
 
-static void vblk_unmap_data(struct request *rq, struct vblk_req *vbr)
+void vblk_unmap_data(struct request *rq, struct vblk_req *vbr)
 {
 	if (blk_rq_nr_phys_segments(rq))
 		sg_free_table_chained(&vbr->sg_table, VBLK_INLINE_SG);
@@ -156,26 +157,43 @@ static void vblk_unmap_data(struct request *rq, struct vblk_req *vbr)
 }
 
 /*
+ * The corrupt_hdr fault knob: true for the next N chains.  Such a chain
+ * has no device-writable part at all, which a device must reject (QEMU
+ * calls virtio_error(): DEVICE_NEEDS_RESET on a modern device, a silent
+ * stop on a legacy one); as nothing in it is writable, the device cannot
+ * scribble on a read's buffers either.
+ */
+static bool vblk_fault_corrupt(struct vblk *vblk)
+{
+	return unlikely(atomic_read(&vblk->rec.corrupt_hdr) > 0) &&
+	       atomic_dec_if_positive(&vblk->rec.corrupt_hdr) >= 0;
+}
+
+/*
  * Put the chain on the ring: header (device-readable), data (readable or
  * writable), status byte (writable).  Header and status are separate
  * descriptors, as legacy devices without ANY_LAYOUT require.
  */
-static int vblk_add_req(struct virtqueue *vq, struct vblk_req *vbr,
-			int nents, bool write)
+static int vblk_add_req(struct vblk *vblk, struct virtqueue *vq,
+			struct vblk_req *vbr, bool write)
 {
 	struct scatterlist hdr, status, *sgs[3];
 	unsigned int nout = 0, nin = 0;
+	bool corrupt = vblk_fault_corrupt(vblk);
 
 	sg_init_one(&hdr, &vbr->out_hdr, sizeof(vbr->out_hdr));
 	sgs[nout++] = &hdr;
-	if (nents) {
-		if (write)
+	if (vbr->nents) {
+		if (write || corrupt)
 			sgs[nout++] = vbr->sg_table.sgl;
 		else
 			sgs[nout + nin++] = vbr->sg_table.sgl;
 	}
 	sg_init_one(&status, &vbr->status, sizeof(vbr->status));
-	sgs[nout + nin++] = &status;
+	if (corrupt)
+		sgs[nout++] = &status;
+	else
+		sgs[nout + nin++] = &status;
 	return virtqueue_add_sgs(vq, sgs, nout, nin, vbr, GFP_ATOMIC);
 }
 
@@ -214,7 +232,13 @@ static blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return st;
 
 	spin_lock_irqsave(&bvq->lock, flags);
-	err = vblk_add_req(bvq->vq, vbr, vbr->nents, op_is_write(req_op(rq)));
+	if (unlikely(!bvq->vq)) {
+		/* only a dead disk dispatches with its rings gone */
+		spin_unlock_irqrestore(&bvq->lock, flags);
+		vblk_unmap_data(rq, vbr);
+		return BLK_STS_IOERR;
+	}
+	err = vblk_add_req(vblk, bvq->vq, vbr, op_is_write(req_op(rq)));
 	if (unlikely(err)) {
 		/* let the device see what this batch queued so far */
 		notify = virtqueue_kick_prepare(bvq->vq);
@@ -273,7 +297,8 @@ static void vblk_rq_list_add(struct vblk_rq_list *l, struct request *rq)
  * lock hold, with at most one kick.  A request the ring has no room for
  * goes back to the block layer's requeue list.
  */
-static void vblk_add_batch(struct vblk_vq *bvq, struct request *rq)
+static void vblk_add_batch(struct vblk *vblk, struct vblk_vq *bvq,
+			   struct request *rq)
 {
 	struct request *next;
 	unsigned long flags;
@@ -285,15 +310,19 @@ static void vblk_add_batch(struct vblk_vq *bvq, struct request *rq)
 
 		/* rq_next shares its space with what requeueing uses */
 		next = rq->rq_next;
-		if (vblk_add_req(bvq->vq, vbr, vbr->nents,
-				 op_is_write(req_op(rq)))) {
+		if (unlikely(!bvq->vq)) {
+			vblk_unmap_data(rq, vbr);
+			blk_mq_end_request(rq, BLK_STS_IOERR);
+			continue;
+		}
+		if (vblk_add_req(vblk, bvq->vq, vbr, op_is_write(req_op(rq)))) {
 			vblk_unmap_data(rq, vbr);
 			blk_mq_requeue_request(rq, true);
 			continue;
 		}
 		bvq->stats.dispatched++;
 	}
-	notify = virtqueue_kick_prepare(bvq->vq);
+	notify = bvq->vq && virtqueue_kick_prepare(bvq->vq);
 	if (notify)
 		bvq->stats.kicks++;
 	spin_unlock_irqrestore(&bvq->lock, flags);
@@ -318,7 +347,8 @@ static void vblk_queue_rqs(VBLK_QUEUE_RQS_LIST *rqlist)
 
 		next = rq->rq_next;
 		if (hctx && rq->mq_hctx != hctx && batch.head) {
-			vblk_add_batch(vblk_hctx_vq(hctx), batch.head);
+			vblk_add_batch(rq->q->queuedata, vblk_hctx_vq(hctx),
+				       batch.head);
 			batch.head = NULL;
 			batch.tail = NULL;
 		}
@@ -331,7 +361,8 @@ static void vblk_queue_rqs(VBLK_QUEUE_RQS_LIST *rqlist)
 			vblk_rq_list_add(&batch, rq);
 	}
 	if (batch.head)
-		vblk_add_batch(vblk_hctx_vq(hctx), batch.head);
+		vblk_add_batch(hctx->queue->queuedata, vblk_hctx_vq(hctx),
+			       batch.head);
 	vblk_compat_rqs_give(rqlist, requeue.head, requeue.tail);
 }
 
@@ -342,7 +373,7 @@ static void vblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	bool notify;
 
 	spin_lock_irq(&bvq->lock);
-	notify = virtqueue_kick_prepare(bvq->vq);
+	notify = bvq->vq && virtqueue_kick_prepare(bvq->vq);
 	if (notify)
 		bvq->stats.kicks++;
 	spin_unlock_irq(&bvq->lock);
@@ -406,33 +437,87 @@ static struct vblk_req *vblk_get_done(struct vblk_vq *bvq)
 	return vbr;
 }
 
+/*
+ * Complete every chain the device has returned on @bvq, under its lock;
+ * returns how many.  *@found says whether @want was among them (the
+ * timeout handler's question).
+ */
+unsigned int vblk_reap_locked(struct vblk_vq *bvq, const struct vblk_req *want,
+			      bool *found)
+{
+	struct vblk_req *vbr;
+	unsigned int n = 0;
+
+	if (unlikely(!bvq->vq))
+		return 0;
+	while ((vbr = vblk_get_done(bvq)) != NULL) {
+		struct request *rq = blk_mq_rq_from_pdu(vbr);
+
+		if (vbr == want)
+			*found = true;
+		if (likely(!blk_should_fake_timeout(rq->q)))
+			blk_mq_complete_request(rq);
+		n++;
+	}
+	return n;
+}
+
+/* the drop_irqs fault knob: act as if the next N interrupts were lost */
+static bool vblk_fault_drop_irq(struct vblk *vblk)
+{
+	return unlikely(atomic_read(&vblk->rec.drop_irqs) > 0) &&
+	       atomic_dec_if_positive(&vblk->rec.drop_irqs) >= 0;
+}
+
+/*
+ * Complete what the device returned on an interrupt-driven queue, with
+ * its callback off meanwhile; under the queue's lock.  The callback is
+ * re-enabled only with the ring empty, so no completion goes unseen.
+ */
+static void vblk_vq_drain_locked(struct vblk *vblk, struct vblk_vq *bvq)
+{
+	unsigned int done = 0;
+	bool unused = false;
+
+	if (unlikely(!bvq->vq))
+		return;
+	do {
+		virtqueue_disable_cb(bvq->vq);
+		done += vblk_reap_locked(bvq, NULL, &unused);
+		if (unlikely(virtqueue_is_broken(bvq->vq)))
+			break;
+	} while (!virtqueue_enable_cb(bvq->vq));
+
+	/* a queue stopped on a full ring has room again */
+	if (done)
+		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
+}
+
+void vblk_vq_drain(struct vblk *vblk, struct vblk_vq *bvq)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	vblk_vq_drain_locked(vblk, bvq);
+	spin_unlock_irqrestore(&bvq->lock, flags);
+}
+
 /* interrupt callback of a request virtqueue */
 void vblk_vq_done(struct virtqueue *vq)
 {
 	struct vblk *vblk = vq->vdev->priv;
 	struct vblk_vq *bvq = &vblk->vqs[vq->index];
-	struct vblk_req *vbr;
 	unsigned long flags;
-	bool done = false;
 
 	spin_lock_irqsave(&bvq->lock, flags);
-	bvq->stats.irqs++;
-	do {
-		virtqueue_disable_cb(vq);
-		while ((vbr = vblk_get_done(bvq)) != NULL) {
-			struct request *rq = blk_mq_rq_from_pdu(vbr);
-
-			if (likely(!blk_should_fake_timeout(rq->q)))
-				blk_mq_complete_request(rq);
-			done = true;
-		}
-		if (unlikely(virtqueue_is_broken(vq)))
-			break;
-	} while (!virtqueue_enable_cb(vq));
-
-	/* a queue stopped on a full ring has room again */
-	if (done)
-		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
+	if (vblk_fault_drop_irq(vblk)) {
+		bvq->stats.irqs_dropped++;
+	} else if (vblk_fault_delay(vblk)) {
+		bvq->stats.irqs_delayed++;
+	} else {
+		bvq->stats.irqs++;
+		vblk_vq_drain_locked(vblk, bvq);
+	}
 	spin_unlock_irqrestore(&bvq->lock, flags);
 }
 
@@ -459,7 +544,7 @@ static int vblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	int found = 0;
 
 	spin_lock_irqsave(&bvq->lock, flags);
-	while ((vbr = vblk_get_done(bvq)) != NULL) {
+	while (likely(bvq->vq) && (vbr = vblk_get_done(bvq)) != NULL) {
 		struct request *rq = blk_mq_rq_from_pdu(vbr);
 
 		found++;
@@ -475,27 +560,6 @@ static int vblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	}
 	spin_unlock_irqrestore(&bvq->lock, flags);
 	return found;
-}
-
-/*
- * A request the device has not completed in time.  The device still owns
- * its buffers, so it must not be completed here; report it once and keep
- * waiting.  (Recovery by reset is a later step.)
- */
-static enum blk_eh_timer_return vblk_timeout(struct request *rq)
-{
-	struct vblk *vblk = rq->q->queuedata;
-	struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
-
-	if (!vbr->timeout_logged) {
-		vbr->timeout_logged = true;
-		dev_warn(disk_to_dev(vblk->disk),
-			 "%s tag %d at sector %llu, %u bytes: no answer from the device after %u ms, still waiting\n",
-			 blk_op_str(req_op(rq)), rq->tag,
-			 (unsigned long long)blk_rq_pos(rq), blk_rq_bytes(rq),
-			 jiffies_to_msecs(rq->timeout));
-	}
-	return BLK_EH_RESET_TIMER;
 }
 
 /*

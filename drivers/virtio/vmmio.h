@@ -71,6 +71,7 @@ struct vmmio_stats {
 	u64 interrupts;		/* handled, with a status bit set */
 	u64 spurious;		/* InterruptStatus read 0 */
 	u64 config_changes;
+	u64 needs_reset;	/* config changes with DEVICE_NEEDS_RESET */
 };
 
 struct vmmio_device {
@@ -81,6 +82,7 @@ struct vmmio_device {
 	u32 version;
 	int irq;
 	bool irq_requested;
+	bool pinned;		/* holds a module reference (vmmio_pin) */
 
 	/* the device's virtqueues; the interrupt handler walks this list */
 	spinlock_t lock;

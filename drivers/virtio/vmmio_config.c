@@ -9,6 +9,7 @@
 #include <linux/interrupt.h>
 #include <linux/iopoll.h>
 #include <linux/log2.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/virtio_ring.h>
 
@@ -130,6 +131,34 @@ static void vmmio_del_vq(struct virtqueue *vq)
 	kfree(info);
 }
 
+/*
+ * A device whose virtqueues belong to a driver module is in use: pin the
+ * transport, so that "rmmod vmmio" is refused until that driver lets go
+ * (unbinds or unloads).  Built-in drivers (6.12's virtio_console) have no
+ * module and do not pin: unloading vmmio unbinds them, as it must be able
+ * to.
+ */
+static int vmmio_pin(struct vmmio_device *vm)
+{
+	struct device_driver *drv = vm->vdev.dev.driver;
+
+	if (vm->pinned || !drv || !drv->owner)
+		return 0;
+	/* fails only while vmmio itself is being unloaded */
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	vm->pinned = true;
+	return 0;
+}
+
+static void vmmio_unpin(struct vmmio_device *vm)
+{
+	if (!vm->pinned)
+		return;
+	vm->pinned = false;
+	module_put(THIS_MODULE);
+}
+
 static void vmmio_del_vqs(struct virtio_device *vdev)
 {
 	struct virtqueue *vq, *n;
@@ -137,6 +166,7 @@ static void vmmio_del_vqs(struct virtio_device *vdev)
 	list_for_each_entry_safe(vq, n, &vdev->vqs, list)
 		vmmio_del_vq(vq);
 	vmmio_irq_release(to_vmmio(vdev));
+	vmmio_unpin(to_vmmio(vdev));
 }
 
 /* QueueNumMax, validated: 0 means no such queue */
@@ -217,9 +247,14 @@ int vmmio_find_vqs_info(struct virtio_device *vdev, unsigned int nvqs,
 	unsigned int i, index = 0;
 	int err;
 
-	err = vmmio_irq_request(vm);
+	err = vmmio_pin(vm);
 	if (err)
 		return err;
+	err = vmmio_irq_request(vm);
+	if (err) {
+		vmmio_unpin(vm);
+		return err;
+	}
 	for (i = 0; i < nvqs; i++) {
 		/* a queue the driver does not use takes no device index */
 		if (!info[i].name) {

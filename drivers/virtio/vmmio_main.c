@@ -21,6 +21,20 @@
 #include "vmmio.h"
 
 /*
+ * A device in trouble sets DEVICE_NEEDS_RESET and raises a config-change
+ * interrupt (QEMU's virtio_error() on a modern device).  Recovering is the
+ * device driver's job, which sees the same interrupt; the transport says
+ * it happened and counts it.
+ */
+static void vmmio_note_needs_reset(struct vmmio_device *vm)
+{
+	if (!(vmmio_read(vm, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET))
+		return;
+	WRITE_ONCE(vm->stats.needs_reset, vm->stats.needs_reset + 1);
+	dev_warn_ratelimited(&vm->pdev->dev, "the device reports DEVICE_NEEDS_RESET\n");
+}
+
+/*
  * Read InterruptStatus, acknowledge exactly those bits, then dispatch.
  * Acknowledging first means an event that arrives while we dispatch sets
  * its bit again and is not lost (and QEMU's line stays up while any bit
@@ -44,6 +58,7 @@ static irqreturn_t vmmio_interrupt(int irq, void *opaque)
 
 	if (status & VIRTIO_MMIO_INT_CONFIG) {
 		WRITE_ONCE(vm->stats.config_changes, vm->stats.config_changes + 1);
+		vmmio_note_needs_reset(vm);
 		virtio_config_changed(&vm->vdev);
 	}
 	if (status & VIRTIO_MMIO_INT_VRING) {

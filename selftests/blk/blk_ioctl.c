@@ -120,6 +120,33 @@ TEST_F(blk_ioctl, physical_block_size_at_least_logical)
 	EXPECT_LE(self->d.lbs, pbs);
 }
 
+/* the values the rig gave QEMU (TEST_DISK_PBS, _IOMIN, _IOOPT), if any */
+static void expect_env(struct __test_metadata *_metadata, const char *name,
+		       unsigned int got)
+{
+	uint64_t want;
+	int env = blk_env_u64(name, &want);
+
+	ASSERT_NE(-1, env) TH_LOG("%s is not a number", name);
+	if (env == 1)
+		EXPECT_EQ(want, (uint64_t)got) TH_LOG("%s", name);
+}
+
+TEST_F(blk_ioctl, topology_matches_device_properties)
+{
+	unsigned int pbs = 0, io_min = 0, io_opt = 0;
+
+	if (!blk_have_disk(_metadata, &self->d))
+		return;
+	ASSERT_EQ(0, ioctl(self->d.fd, BLKPBSZGET, &pbs));
+	ASSERT_EQ(0, ioctl(self->d.fd, BLKIOMIN, &io_min));
+	ASSERT_EQ(0, ioctl(self->d.fd, BLKIOOPT, &io_opt));
+	TH_LOG("physical %u, io_min %u, io_opt %u", pbs, io_min, io_opt);
+	expect_env(_metadata, "TEST_DISK_PBS", pbs);
+	expect_env(_metadata, "TEST_DISK_IOMIN", io_min);
+	expect_env(_metadata, "TEST_DISK_IOOPT", io_opt);
+}
+
 TEST_F(blk_ioctl, io_min_and_opt_are_logical_multiples)
 {
 	unsigned int io_min = 1, io_opt = 1;

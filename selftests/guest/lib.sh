@@ -19,10 +19,15 @@ rig_parse_cmdline() {
 		rig.layout=*) RIG_LAYOUT=${arg#*=} ;;
 		rig.nvirtio=*) RIG_NVIRTIO=${arg#*=} ;;
 		rig.mmio=*) RIG_MMIO=${arg#*=} ;;
+		# rig.env=NAME=VALUE,...: what the tests may expect of this lane
+		rig.env=*) for kv in $(echo "${arg#rig.env=}" | tr ',' ' '); do
+				export "${kv%%=*}=${kv#*=}"
+			done ;;
+		rig.crash_records=*) RIG_CRASH_RECORDS=${arg#*=} ;;
 		root=*) RIG_ROOT=${arg#*=} ;;
 		esac
 	done
-	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY RIG_MMIO
+	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY RIG_CRASH_RECORDS RIG_MMIO
 	rig_parse_drivers
 }
 
@@ -113,6 +118,15 @@ rig_wait_disk() {
 	done
 	return 1
 }
+
+# the kernel log from a mark on, without clearing it (dmesg_clean reads
+# the whole log at the end of the lane): a unique line written to the
+# log, which still works once the ring buffer has wrapped
+dmesg_mark() {
+	DMESG_MARK="rig: mark $$.$(cat /proc/sys/kernel/random/uuid 2>/dev/null)"
+	echo "$DMESG_MARK" >/dev/kmsg
+}
+dmesg_since() { dmesg | sed -n "/$DMESG_MARK/,\$p"; }
 
 # ask the host to send a QMP command (scripts/qmp-agent.py reads it)
 rig_qmp() {

@@ -13,10 +13,12 @@ run_one() {
 	local name=$1 rc
 	shift
 	case ",${RIG_ONLY:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
+	local t0
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	echo "# rig: begin $name"
 	"$@" </dev/null 2>&1
 	rc=$?
-	echo "# rig: end $name rc=$rc"
+	echo "# rig: end $name rc=$rc time=$(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime)s"
 }
 
 # module tests first: they leave the lane's drivers loaded

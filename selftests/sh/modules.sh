@@ -4,7 +4,7 @@
 # reload cleanly, and leave no warning taint behind.  They end with both
 # modules loaded, ready for the device tests.
 . /rig/lib.sh
-tap_plan 9
+tap_plan 10
 
 T=$RIG_TRANSPORT_MOD
 B=$RIG_BLK_MOD
@@ -37,6 +37,20 @@ taint_clean() {
 	echo "# tainted=$t"
 	[ $((t & ~(4096 | 8192))) -eq 0 ]
 }
+# vmmio is pinned while a driver module has one of its devices: rmmod is
+# refused (the disks stay), and goes through once the driver unloads
+pinned() {
+	load "$T" && load "$B" || return 1
+	rig_wait_disk scratch 50 >/dev/null
+	if rmmod "$T" 2>/dev/null; then
+		echo "# rmmod $T succeeded with $B bound to its devices"
+		load "$T"
+		return 1
+	fi
+	echo "# $T refcount $(cat /sys/module/$T/refcnt) with $B bound"
+	loaded "$T" && rig_disk_by_serial scratch >/dev/null || return 1
+	unload "$B" && unload "$T"
+}
 both_sets() {
 	# the two driver sets have distinct names and can sit in one guest
 	modprobe vmmio && modprobe vblk && modprobe virtio_mmio &&
@@ -47,7 +61,8 @@ both_sets() {
 
 if [ -z "$T" ]; then
 	for n in transport_vermagic blk_vermagic transport_load blk_load \
-		blk_unload transport_unload reload_cycles both_sets_coexist \
+		blk_unload transport_unload reload_cycles transport_pinned_while_in_use \
+		both_sets_coexist \
 		taint_clean; do
 		tap_skip $n "no driver set in this lane"
 	done
@@ -63,6 +78,11 @@ tap_check transport_unload unload "$T"
 n=10
 [ "$RIG_DRIVERS" = vmmio ] && n=50
 tap_check reload_cycles cycles $n
+if [ "$T" = vmmio ]; then
+	tap_check transport_pinned_while_in_use pinned
+else
+	tap_skip transport_pinned_while_in_use "$T is not pinned: unloading it unbinds its devices' drivers"
+fi
 tap_check both_sets_coexist both_sets
 tap_check taint_clean taint_clean
 load "$T" && load "$B"

@@ -73,13 +73,13 @@ debugfs_info() {
 }
 
 refused() { # PARAM: insmod with it must fail, and say why
-	dmesg -c >/dev/null
+	dmesg_mark
 	if insmod "/lib/modules/$(uname -r)/extra/vmmio.ko" "$1" 2>/dev/null; then
 		rmmod vmmio
 		echo "# accepted: $1"
 		return 1
 	fi
-	dmesg | grep -q 'device=' || { echo "# no message for $1"; return 1; }
+	dmesg_since | grep -q 'device=' || { echo "# no message for $1"; return 1; }
 }
 bad_params() {
 	rmmod "$B" "$T" || return 1

@@ -114,13 +114,13 @@ rmmod_mounted() {
 
 # insmod with $1 must fail and say why in the kernel log
 refused() {
-	dmesg -c >/dev/null
+	dmesg_mark
 	if insmod "/lib/modules/$(uname -r)/extra/vblk.ko" "$1" 2>/dev/null; then
 		rmmod vblk
 		echo "# accepted: $1"
 		return 1
 	fi
-	dmesg | grep -q "${1%%=*}" || { echo "# no message for $1"; return 1; }
+	dmesg_since | grep -q "${1%%=*}" || { echo "# no message for $1"; return 1; }
 }
 bad_params() {
 	rmmod "$B" || return 1

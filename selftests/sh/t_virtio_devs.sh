@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Other in-tree virtio drivers over the lane's transport: virtio-rng,
 # virtio_console (the host checks the bytes that reach its chardev file)
-# and virtio_net (the interface comes up and transmits).
+# and virtio_net (the interface comes up and transmits, then leases an
+# address from QEMU's user-mode network: a DHCP exchange with the
+# gateway, inside QEMU, so both directions work without the host's net).
 . /rig/lib.sh
-tap_plan 3
+tap_plan 4
 
 rng() {
 	modprobe virtio-rng || return 1
@@ -38,10 +40,30 @@ net() {
 		i=$((i + 1))
 	done
 	echo "# $dev: tx_packets $(cat /sys/class/net/$dev/statistics/tx_packets)"
+	NET_DEV=$dev
 	[ "$(cat /sys/class/net/$dev/statistics/tx_packets)" -gt 0 ]
+}
+
+# DHCP from the user-mode gateway: a request out, an offer and an ack in
+dhcp() {
+	local out
+	[ -n "$NET_DEV" ] || { echo "# no virtio_net interface"; return 1; }
+	command -v udhcpc >/dev/null || { echo "# no udhcpc"; return 1; }
+	out=$(timeout 30 udhcpc -i "$NET_DEV" -n -q -t 5 -T 1 -s /bin/true 2>&1)
+	echo "$out" | sed 's/^/# /'
+	echo "# $NET_DEV: rx_packets $(cat /sys/class/net/$NET_DEV/statistics/rx_packets)"
+	echo "$out" | grep -q 'obtained'
 }
 
 tap_check virtio_rng_gives_bytes rng
 tap_check virtio_console_writes console
-tap_check virtio_net_transmits net
+NET_DEV=
+if net >/tmp/net.out 2>&1; then
+	sed 's/^/# /' /tmp/net.out
+	tap_ok virtio_net_transmits
+else
+	sed 's/^/# /' /tmp/net.out
+	tap_not_ok virtio_net_transmits
+fi
+tap_check virtio_net_dhcp_from_gateway dhcp
 tap_exit
