@@ -84,6 +84,7 @@ LANES=${LANES:-matrix crash qemu10 microvm}
 MICROVM=${MICROVM:-1}
 MICROVM_DRIVERS=${MICROVM_DRIVERS:-ours}
 QEMU10=${QEMU10:-1}
+IOTHREAD_DTB=${IOTHREAD_DTB:-qemu}
 QEMU10_DRIVERS=${QEMU10_DRIVERS:-ours}
 QEMU10_ONLY=${QEMU10_ONLY:-blk_rw,blk_ioctl,blk_flush,t_ext4,t_vblk_disk,t_virtio_devs,zz_unload,dmesg}
 lane_group() { case " $LANES " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -351,10 +352,17 @@ if lane_group qemu10 && [ "$QEMU10" = 1 ]; then
 	LANE_EXTRA=(-name 'rig,debug-threads=on' -object 'iothread,id=io0'
 		-object 'iothread,id=io1' -object 'iothread,id=io2')
 	LANE_THREADS="io0 io1" LANE_IDLE_THREAD=io2
-	# level-triggered virtio-mmio interrupts: with QEMU's edge-triggered
-	# ones, the guest loses its interrupts once in a few runs (see the dts)
-	LANE_DTB=$CACHE/build/virt-level-irqs.dtb
-	"$TOP/scripts/build-dtb.sh" "$TOP/selftests/dts/virt-level-irqs.dts" "$LANE_DTB"
+	# QEMU's own device tree declares the virtio-mmio lines rising-edge;
+	# with iothreads a device can leave its line up across the guest's
+	# acknowledge, and a driver that does not read InterruptStatus again
+	# (the in-tree virtio_mmio) loses its interrupts once in a few runs.
+	# vmmio reads it again: its lanes keep QEMU's tree.  The others boot
+	# ours with level-triggered lines (IOTHREAD_DTB=level forces that).
+	case "$IOTHREAD_DTB:$QEMU10_DRIVERS" in
+	level:* | *:*intree* | *:*vblk*)
+		LANE_DTB=$CACHE/build/virt-level-irqs.dtb
+		"$TOP/scripts/build-dtb.sh" "$TOP/selftests/dts/virt-level-irqs.dts" "$LANE_DTB" ;;
+	esac
 	for drv in $QEMU10_DRIVERS; do
 		run_lane 6.12 modern "$drv" "" "${ONLY:-$QEMU10_ONLY}"
 	done

@@ -20,6 +20,9 @@
 
 #include "vmmio.h"
 
+/* status reads per interrupt: a device that never settles cannot hold us */
+#define VMMIO_IRQ_ROUNDS	8
+
 /*
  * A device in trouble sets DEVICE_NEEDS_RESET and raises a config-change
  * interrupt (QEMU's virtio_error() on a modern device).  Recovering is the
@@ -34,27 +37,11 @@ static void vmmio_note_needs_reset(struct vmmio_device *vm)
 	dev_warn_ratelimited(&vm->pdev->dev, "the device reports DEVICE_NEEDS_RESET\n");
 }
 
-/*
- * Read InterruptStatus, acknowledge exactly those bits, then dispatch.
- * Acknowledging first means an event that arrives while we dispatch sets
- * its bit again and is not lost (and QEMU's line stays up while any bit
- * is set, whatever the device tree says about edges).
- */
-static irqreturn_t vmmio_interrupt(int irq, void *opaque)
+/* one InterruptStatus value: the config change, then every ring */
+static void vmmio_dispatch(struct vmmio_device *vm, int irq, u32 status)
 {
-	struct vmmio_device *vm = opaque;
 	struct vmmio_vq *info;
 	unsigned long flags;
-	u32 status;
-
-	status = vmmio_read(vm, VIRTIO_MMIO_INTERRUPT_STATUS);
-	if (!status) {
-		/* another device on a shared line, or a stray edge */
-		WRITE_ONCE(vm->stats.spurious, vm->stats.spurious + 1);
-		return IRQ_NONE;
-	}
-	vmmio_write(vm, VIRTIO_MMIO_INTERRUPT_ACK, status);
-	WRITE_ONCE(vm->stats.interrupts, vm->stats.interrupts + 1);
 
 	if (status & VIRTIO_MMIO_INT_CONFIG) {
 		WRITE_ONCE(vm->stats.config_changes, vm->stats.config_changes + 1);
@@ -69,6 +56,37 @@ static irqreturn_t vmmio_interrupt(int irq, void *opaque)
 				info->interrupts++;
 		}
 		spin_unlock_irqrestore(&vm->lock, flags);
+	}
+}
+
+/*
+ * Read InterruptStatus, acknowledge exactly those bits, then dispatch;
+ * and again until the status reads 0.  Acknowledging first means an
+ * event that arrives while we dispatch sets its bit again and is not
+ * lost.  Reading again closes the other window: a device that sets a bit
+ * while our acknowledge is in flight (QEMU 10's iothreads do) can leave
+ * its line up with nothing new to trigger an edge-triggered controller
+ * (QEMU's virt board declares these lines rising-edge); an interrupt
+ * that ends with the status at 0 leaves the next event a fresh edge.
+ */
+static irqreturn_t vmmio_interrupt(int irq, void *opaque)
+{
+	struct vmmio_device *vm = opaque;
+	unsigned int rounds;
+	u32 status;
+
+	for (rounds = 0; rounds < VMMIO_IRQ_ROUNDS; rounds++) {
+		status = vmmio_read(vm, VIRTIO_MMIO_INTERRUPT_STATUS);
+		if (!status)
+			break;
+		vmmio_write(vm, VIRTIO_MMIO_INTERRUPT_ACK, status);
+		WRITE_ONCE(vm->stats.interrupts, vm->stats.interrupts + 1);
+		vmmio_dispatch(vm, irq, status);
+	}
+	if (!rounds) {
+		/* another device on a shared line, or a stray edge */
+		WRITE_ONCE(vm->stats.spurious, vm->stats.spurious + 1);
+		return IRQ_NONE;
 	}
 	return IRQ_HANDLED;
 }
