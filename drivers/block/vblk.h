@@ -157,6 +157,17 @@ bool vblk_fault_delay(struct vblk *vblk);
 int vblk_recovery_module_init(void);
 void vblk_recovery_module_exit(void);
 
+/*
+ * A count-down fault knob (debugfs vblk/<disk>/fault/): true, and one
+ * less, while it is above 0.  The plain read keeps the inert case to one
+ * load on the I/O paths.
+ */
+static inline bool vblk_fault_take(atomic_t *knob)
+{
+	return unlikely(atomic_read(knob) > 0) &&
+	       atomic_dec_if_positive(knob) >= 0;
+}
+
 static inline bool vblk_dead(struct vblk *vblk)
 {
 	return test_bit(VBLK_REC_DEAD, &vblk->rec.flags);

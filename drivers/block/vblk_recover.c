@@ -293,8 +293,7 @@ static int vblk_reset_device(struct vblk *vblk)
 	vblk_drop_vqs(vblk);
 	if (err)
 		return err;
-	if (atomic_read(&vblk->rec.fail_reset) > 0 &&
-	    atomic_dec_if_positive(&vblk->rec.fail_reset) >= 0) {
+	if (vblk_fault_take(&vblk->rec.fail_reset)) {
 		dev_err(dev, "recovery failed by the fail_reset fault knob\n");
 		return -EIO;
 	}

@@ -157,29 +157,22 @@ void vblk_unmap_data(struct request *rq, struct vblk_req *vbr)
 }
 
 /*
- * The corrupt_hdr fault knob: true for the next N chains.  Such a chain
- * has no device-writable part at all, which a device must reject (QEMU
- * calls virtio_error(): DEVICE_NEEDS_RESET on a modern device, a silent
- * stop on a legacy one); as nothing in it is writable, the device cannot
- * scribble on a read's buffers either.
- */
-static bool vblk_fault_corrupt(struct vblk *vblk)
-{
-	return unlikely(atomic_read(&vblk->rec.corrupt_hdr) > 0) &&
-	       atomic_dec_if_positive(&vblk->rec.corrupt_hdr) >= 0;
-}
-
-/*
  * Put the chain on the ring: header (device-readable), data (readable or
  * writable), status byte (writable).  Header and status are separate
  * descriptors, as legacy devices without ANY_LAYOUT require.
+ *
+ * The corrupt_hdr fault knob sends a chain with no device-writable part
+ * at all, which a device must reject (QEMU calls virtio_error():
+ * DEVICE_NEEDS_RESET on a modern device, a silent stop on a legacy one);
+ * as nothing in it is writable, the device cannot scribble on a read's
+ * buffers either.
  */
 static int vblk_add_req(struct vblk *vblk, struct virtqueue *vq,
 			struct vblk_req *vbr, bool write)
 {
 	struct scatterlist hdr, status, *sgs[3];
 	unsigned int nout = 0, nin = 0;
-	bool corrupt = vblk_fault_corrupt(vblk);
+	bool corrupt = vblk_fault_take(&vblk->rec.corrupt_hdr);
 
 	sg_init_one(&hdr, &vbr->out_hdr, sizeof(vbr->out_hdr));
 	sgs[nout++] = &hdr;
@@ -462,13 +455,6 @@ unsigned int vblk_reap_locked(struct vblk_vq *bvq, const struct vblk_req *want,
 	return n;
 }
 
-/* the drop_irqs fault knob: act as if the next N interrupts were lost */
-static bool vblk_fault_drop_irq(struct vblk *vblk)
-{
-	return unlikely(atomic_read(&vblk->rec.drop_irqs) > 0) &&
-	       atomic_dec_if_positive(&vblk->rec.drop_irqs) >= 0;
-}
-
 /*
  * Complete what the device returned on an interrupt-driven queue, with
  * its callback off meanwhile; under the queue's lock.  The callback is
@@ -510,7 +496,8 @@ void vblk_vq_done(struct virtqueue *vq)
 	unsigned long flags;
 
 	spin_lock_irqsave(&bvq->lock, flags);
-	if (vblk_fault_drop_irq(vblk)) {
+	/* the drop_irqs knob: as if the interrupt had been lost */
+	if (vblk_fault_take(&vblk->rec.drop_irqs)) {
 		bvq->stats.irqs_dropped++;
 	} else if (vblk_fault_delay(vblk)) {
 		bvq->stats.irqs_delayed++;

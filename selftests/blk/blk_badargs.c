@@ -76,24 +76,6 @@ FIXTURE_TEARDOWN(blk_badargs)
 	blk_disk_close(&self->d);
 }
 
-/* a range ioctl that must be refused, with one of the two errors */
-static void refused(struct __test_metadata *_metadata, int fd,
-		    unsigned long req, const char *name,
-		    uint64_t start, uint64_t len)
-{
-	uint64_t range[2] = { start, len };
-	int ret = ioctl(fd, req, range);
-
-	EXPECT_EQ(-1, ret) TH_LOG("%s [%llu, +%llu) accepted", name,
-				  (unsigned long long)start,
-				  (unsigned long long)len);
-	if (ret == -1)
-		EXPECT_TRUE(errno == EINVAL || errno == EOPNOTSUPP)
-			TH_LOG("%s [%llu, +%llu): %s", name,
-			       (unsigned long long)start,
-			       (unsigned long long)len, strerror(errno));
-}
-
 static const struct {
 	unsigned long req;
 	const char *name;
@@ -103,42 +85,55 @@ static const struct {
 	{ BLKSECDISCARD, "BLKSECDISCARD" },
 };
 
+/* every range ioctl must refuse [start, +len), with one of two errors */
+static void refused(struct __test_metadata *_metadata, int fd,
+		    uint64_t start, uint64_t len)
+{
+	uint64_t range[2];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(range_ioctls); i++) {
+		range[0] = start;
+		range[1] = len;
+		ret = ioctl(fd, range_ioctls[i].req, range);
+		EXPECT_EQ(-1, ret) TH_LOG("%s [%llu, +%llu) accepted",
+					  range_ioctls[i].name,
+					  (unsigned long long)start,
+					  (unsigned long long)len);
+		if (ret == -1)
+			EXPECT_TRUE(errno == EINVAL || errno == EOPNOTSUPP)
+				TH_LOG("%s [%llu, +%llu): %s",
+				       range_ioctls[i].name,
+				       (unsigned long long)start,
+				       (unsigned long long)len, strerror(errno));
+	}
+}
+
 TEST_F(blk_badargs, misaligned_ranges_refused)
 {
 	uint64_t lbs = self->d.lbs;
-	size_t i;
 
 	if (!blk_have_disk(_metadata, &self->d) ||
 	    !blk_have_bytes(_metadata, &self->d, 4 * GUARD))
 		return;
-	for (i = 0; i < ARRAY_SIZE(range_ioctls); i++) {
-		refused(_metadata, self->d.fd, range_ioctls[i].req,
-			range_ioctls[i].name, 1, lbs);
-		refused(_metadata, self->d.fd, range_ioctls[i].req,
-			range_ioctls[i].name, 0, lbs + 1);
-		refused(_metadata, self->d.fd, range_ioctls[i].req,
-			range_ioctls[i].name, lbs / 2, GUARD);
-	}
+	refused(_metadata, self->d.fd, 1, lbs);
+	refused(_metadata, self->d.fd, 0, lbs + 1);
+	refused(_metadata, self->d.fd, lbs / 2, GUARD);
 	guards_intact(_metadata, &self->d, self->gen);
 }
 
 TEST_F(blk_badargs, ranges_past_the_end_refused)
 {
 	uint64_t end = self->d.bytes, lbs = self->d.lbs;
-	size_t i;
 
 	if (!blk_have_disk(_metadata, &self->d) ||
 	    !blk_have_bytes(_metadata, &self->d, 4 * GUARD))
 		return;
-	for (i = 0; i < ARRAY_SIZE(range_ioctls); i++) {
-		/* straddling the end, starting at it, starting beyond it */
-		refused(_metadata, self->d.fd, range_ioctls[i].req,
-			range_ioctls[i].name, end - lbs, 2 * lbs);
-		refused(_metadata, self->d.fd, range_ioctls[i].req,
-			range_ioctls[i].name, end, lbs);
-		refused(_metadata, self->d.fd, range_ioctls[i].req,
-			range_ioctls[i].name, end + GUARD, GUARD);
-	}
+	/* straddling the end, starting at it, starting beyond it */
+	refused(_metadata, self->d.fd, end - lbs, 2 * lbs);
+	refused(_metadata, self->d.fd, end, lbs);
+	refused(_metadata, self->d.fd, end + GUARD, GUARD);
 	guards_intact(_metadata, &self->d, self->gen);
 }
 
@@ -146,20 +141,14 @@ TEST_F(blk_badargs, huge_and_wrapping_lengths_refused)
 {
 	uint64_t lbs = self->d.lbs;
 	uint64_t huge = UINT64_MAX - (UINT64_MAX % lbs);
-	size_t i;
 
 	if (!blk_have_disk(_metadata, &self->d) ||
 	    !blk_have_bytes(_metadata, &self->d, 4 * GUARD))
 		return;
-	for (i = 0; i < ARRAY_SIZE(range_ioctls); i++) {
-		/* aligned, so only the size can be wrong; start + len wraps */
-		refused(_metadata, self->d.fd, range_ioctls[i].req,
-			range_ioctls[i].name, 0, huge);
-		refused(_metadata, self->d.fd, range_ioctls[i].req,
-			range_ioctls[i].name, GUARD, huge);
-		refused(_metadata, self->d.fd, range_ioctls[i].req,
-			range_ioctls[i].name, huge, lbs);
-	}
+	/* aligned, so only the size can be wrong; start + len wraps */
+	refused(_metadata, self->d.fd, 0, huge);
+	refused(_metadata, self->d.fd, GUARD, huge);
+	refused(_metadata, self->d.fd, huge, lbs);
 	guards_intact(_metadata, &self->d, self->gen);
 }
 

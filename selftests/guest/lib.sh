@@ -151,4 +151,13 @@ tap_check() {
 		tap_not_ok "$name"
 	fi
 }
+# tap_check_v NAME CMD...: the same, showing the diagnostics of a pass too
+tap_check_v() {
+	local name=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	[ -n "$out" ] && echo "$out" | sed 's/^# //; s/^/# /'
+	if [ $rc = 0 ]; then tap_ok "$name"; else tap_not_ok "$name"; fi
+}
 tap_exit() { [ $TAP_FAIL -eq 0 ]; exit $?; }

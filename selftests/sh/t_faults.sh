@@ -23,14 +23,6 @@ skip_all() {
 [ -d $FI/fail_make_request ] || skip_all "the kernel has no fault injection (the debug lane has)"
 N=$(rig_disk_by_serial null2) || skip_all "${SCRATCH_REASON:-no null2 disk}"
 sys() { echo "/sys/block/${1#/dev/}"; }
-tap_check_v() {
-	local name=$1 out rc
-	shift
-	out=$("$@" 2>&1)
-	rc=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^# //; s/^/# /'
-	if [ $rc = 0 ]; then tap_ok "$name"; else tap_not_ok "$name"; fi
-}
 # fault_attr DIR TIMES: fail every eligible event, TIMES times, quietly
 fault_attr() {
 	echo 0 >"$1/verbose"

@@ -54,14 +54,6 @@ default_timeouts() {
 	echo 30000 >"$(sys "$1")/queue/io_timeout" 2>/dev/null
 	echo 2 >/sys/module/vblk/parameters/timeout_rounds
 }
-tap_check_v() {
-	local name=$1 out rc
-	shift
-	out=$("$@" 2>&1)
-	rc=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^# //; s/^/# /'
-	if [ $rc = 0 ]; then tap_ok "$name"; else tap_not_ok "$name"; fi
-}
 
 ios() { awk '{ print $1 + $5 }' "$(sys "$1")/stat"; }
 # verified fio on $1 in the background, back once its I/O has started

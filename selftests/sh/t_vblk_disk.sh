@@ -35,15 +35,6 @@ with_fio() {
 		tap_skip "$2" "no fio in this guest"
 	fi
 }
-# tap_check that shows the diagnostics of a passing check too
-tap_check_v() {
-	local name=$1 out rc
-	shift
-	out=$("$@" 2>&1)
-	rc=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^# //; s/^/# /'
-	if [ $rc = 0 ]; then tap_ok "$name"; else tap_not_ok "$name"; fi
-}
 
 serial_matches() {
 	echo "# $S: $(cat "$(sys "$S")/serial"), $F: $(cat "$(sys "$F")/serial")"
