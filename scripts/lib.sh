@@ -66,11 +66,17 @@ kver_make_args() {
 	esac
 }
 kdir_root() { echo "$CACHE/kernel-$1"; }
-# guest_kernel KVER: fetch (6.1, 6.12) or build (debug) it; prints its env
+# guest_kernel KVER: fetch (6.1, 6.12) or build (debug) it; prints its env.
+# The env file holds absolute paths; a cache copied or moved elsewhere
+# (VMMIO_CACHE=...) keeps the old ones, so point them at this cache.
 guest_kernel() {
+	local env
+	env=$(kdir_root "$1")/env
 	if [ "$1" = debug ]; then
-		"$TOP/scripts/build-debug-kernel.sh"
+		"$TOP/scripts/build-debug-kernel.sh" >/dev/null
 	else
-		"$TOP/scripts/fetch-kernel.sh" "$1"
+		"$TOP/scripts/fetch-kernel.sh" "$1" >/dev/null
 	fi
+	sed -i "s#^\([A-Z]*=\)/.*/kernel-$1/#\1$CACHE/kernel-$1/#" "$env"
+	cat "$env"
 }

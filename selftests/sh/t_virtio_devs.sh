@@ -15,10 +15,19 @@ rng() {
 	[ "$(dd if=/dev/hwrng bs=16 count=1 2>/dev/null | wc -c)" -eq 16 ]
 }
 
+# The node can appear before the port behind it is ready (the device
+# announces its console port through the control queue): an open in that
+# window fails with ENODEV, so try again for a while.
 console() {
+	local i=0
 	modprobe virtio_console || return 1
 	rig_wait_path /dev/hvc0 30
-	echo "rig-console-ok $(uname -r)" >/dev/hvc0
+	until echo "rig-console-ok $(uname -r)" 2>/dev/null >/dev/hvc0; do
+		[ $i -lt 100 ] || { echo "# /dev/hvc0 still refuses writes after 10 s"; return 1; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ $i -eq 0 ] || echo "# /dev/hvc0 took $i retries"
 }
 
 net() {
