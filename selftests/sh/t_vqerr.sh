@@ -96,7 +96,7 @@ pinned() {
 	[ "$(refcnt)" -eq $((base + 1)) ]
 }
 if [ "$T" = vmmio ]; then
-	tap_check transport_pinned_while_bound pinned
+	tap_check_v transport_pinned_while_bound pinned
 else
 	tap_skip transport_pinned_while_bound "only vmmio pins itself ($T)"
 fi
@@ -126,7 +126,7 @@ balanced() {
 	[ "$(refcnt)" -eq "$base" ]
 }
 if [ "$T" = vmmio ]; then
-	tap_check transport_refcount_balanced balanced
+	tap_check_v transport_refcount_balanced balanced
 else
 	tap_skip transport_refcount_balanced "only vmmio pins itself ($T)"
 fi
