@@ -18,12 +18,15 @@ mkdir -p "$out"
 modules() {
 	mkdir -p "$out/src"
 	# only the files kbuild reads, so stale objects never leak in
-	tar -C "$TOP" -cf - --exclude=generated Kbuild drivers include scripts/compat-probe.sh scripts/probes | tar -C "$out/src" -xf -
+	rm -rf "$out/src/selftests/kmod"
+	tar -C "$TOP" -cf - --exclude=generated Kbuild drivers include scripts/compat-probe.sh scripts/probes \
+		selftests/kmod | tar -C "$out/src" -xf -
+	# with the test modules (selftests/kmod/), which only the guest gets
 	# shellcheck disable=SC2046
 	make -C "$KDIR" M="$out/src" $(kver_make_args "$KVER") \
-		W=1 KCFLAGS=-Werror modules
-	mkdir -p "$out/modules"
-	cp "$out"/src/*.ko "$out/modules/"
+		W=1 KCFLAGS=-Werror VMMIO_TESTMODS=1 modules
+	rm -rf "$out/modules" && mkdir -p "$out/modules"
+	cp "$out"/src/*.ko "$out"/src/selftests/kmod/*.ko "$out/modules/"
 }
 step "modules-$KVER" modules
 

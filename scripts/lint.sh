@@ -17,11 +17,12 @@ for kver in $KVERS; do
 	. "$(kdir_root "$kver")/env"
 	out=$CACHE/build/lint-$kver
 	rm -rf "$out" && mkdir -p "$out"
-	tar -C "$TOP" -cf - --exclude=generated Kbuild drivers include scripts/compat-probe.sh scripts/probes | tar -C "$out" -xf -
+	tar -C "$TOP" -cf - --exclude=generated Kbuild drivers include scripts/compat-probe.sh scripts/probes \
+		selftests/kmod | tar -C "$out" -xf -
 	log=$LOGDIR/lint-$kver.log
 	echo "# sparse + W=1, kernel $KREL" >&2
 	if ! make -C "$KDIR" M="$out" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
-		W=1 C=2 CHECK="sparse" KCFLAGS=-Werror modules >"$log" 2>&1; then
+		W=1 C=2 CHECK="sparse" KCFLAGS=-Werror VMMIO_TESTMODS=1 modules >"$log" 2>&1; then
 		cat "$log"
 		rc=1
 		continue
@@ -41,9 +42,9 @@ cp_run() {
 }
 cd "$TOP"
 # shellcheck disable=SC2046
-cp_run -f $(find drivers include -name '*.[ch]' | sort) || rc=1
+cp_run -f $(find drivers include selftests/kmod -name '*.[ch]' | sort) || rc=1
 # the selftests are userspace code: stdint types, as in the kernel's own
 # shellcheck disable=SC2046
-cp_run --ignore PREFER_KERNEL_TYPES -f $(find selftests -name '*.[ch]' | sort) || rc=1
+cp_run --ignore PREFER_KERNEL_TYPES -f $(find selftests -path selftests/kmod -prune -o -name '*.[ch]' -print | sort) || rc=1
 [ $rc = 0 ] && echo "lint: clean" >&2
 exit $rc

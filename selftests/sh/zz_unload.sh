@@ -22,7 +22,7 @@ leaks() {
 	! grep -qE 'vmmio|vblk|virtio|blk_mq|vring' /tmp/kmemleak.txt
 }
 # drivers other tests loaded on top of the lane's transport go first
-for m in virtio_net virtio_rng virtio_console; do rmmod $m 2>/dev/null; done
+for m in vqerr_test virtio_net virtio_rng virtio_console; do rmmod $m 2>/dev/null; done
 tap_check unload_after_suite unload
 if [ -w $K ]; then
 	tap_check kmemleak_clean_after_unload leaks
