@@ -80,7 +80,7 @@ CRASH_DRIVERS=${CRASH_DRIVERS:-ours intree}
 export CRASH_KVER CRASH_RECORDS CRASH_MARKS
 VMMIO_SERVES_IO=1
 VBLK_SERVES_IO=1
-LANES=${LANES:-matrix crash qemu10 microvm}
+LANES=${LANES:-matrix crash qemu10 microvm odd}
 MICROVM=${MICROVM:-1}
 MICROVM_DRIVERS=${MICROVM_DRIVERS:-ours}
 QEMU10=${QEMU10:-1}
@@ -403,6 +403,9 @@ if lane_group microvm && [ "$MICROVM" = 1 ]; then
 	done
 	lane_reset
 fi
+
+. "$TOP/scripts/check-odd.sh"
+if lane_group odd; then odd_lanes; fi
 
 # TAP for the whole run
 total=$(wc -l <"$results")
