@@ -43,11 +43,12 @@
 #                     and "...-microvm-cmdline" (acpi=off: the slots are only
 #                     on the kernel command line, virtio_mmio.device=...,
 #                     handed to vmmio as device=)
-#   LANES="matrix crash qemu10 microvm"  which groups run (default: all):
+#   LANES="matrix crash qemu10 microvm odd"  which groups run (default: all):
 #                     "matrix" is the KVERS x LAYOUTS x DRIVERS lanes, the
 #                     toggles, the topology lane and the debug kernel, "crash"
-#                     the crash lanes; e.g. LANES=qemu10 or LANES=microvm runs
-#                     those lanes alone
+#                     the crash lanes, "odd" the odd device configurations
+#                     (scripts/check-odd.sh: ODD_KVERS, ODD_ONLY); e.g.
+#                     LANES=qemu10 or LANES=microvm runs those lanes alone
 #   V=1               show the guest consoles
 . "$(dirname "$0")/lib.sh"
 
