@@ -76,11 +76,11 @@ restore_value() { # FILE VALUE
 	esac
 }
 
-# a read-back after an accepted write is sane: readable, short, and
-# not the junk itself
-sane() { # VALUE READBACK
-	[ ${#2} -lt 200 ] || return 1
-	case "$2" in *garbage* | *xxxx* | *junk* | *backx*) return 1 ;; esac
+# a read-back after an accepted write is sane: short, and not the junk
+# itself
+sane() { # READBACK
+	[ ${#1} -lt 200 ] || return 1
+	case "$1" in *garbage* | *xxxx* | *junk* | *backx*) return 1 ;; esac
 	return 0
 }
 
@@ -96,15 +96,38 @@ shorten() {
 NL='
 '
 
+# each bad value in its own file, /tmp/sb.vN, written by one dd each
+# (busybox's printf would split a long one at 4 KiB and says nothing when
+# a write fails; dd names the error), and its label in LN
+NV=0
+while IFS= read -r v; do
+	printf '%s\n' "$v" >/tmp/sb.v$NV
+	shorten "$v"
+	eval "L$NV=\$SHORT"
+	NV=$((NV + 1))
+done <<EOF
+$BAD
+EOF
+
 # the first line of a file into NOW, without a fork; 1 if unreadable
 read_now() {
 	NOW=
 	{ IFS= read -r NOW || [ -n "$NOW" ]; } <"$1" 2>/dev/null
 }
 
+# centiseconds since boot into CS, without a fork
+uptime_cs() {
+	local t
+	read -r t _ </proc/uptime
+	CS=${t%.*}${t#*.}
+	CS=${CS#0}
+}
+
 # one file: every bad value, then the original back
 try_file() {
-	local f=$1 orig err v rc=0 back
+	local f=$1 orig err rc=0 back t0 i
+	uptime_cs
+	t0=$CS
 	if read_now "$f"; then
 		orig=$NOW
 	else
@@ -114,12 +137,9 @@ try_file() {
 	back=$(restore_value "$f" "$orig")
 	shorten "$orig"
 	echo "# original: $SHORT"
-	while IFS= read -r v; do
-		# one write(2) of the whole value, by dd from a file (busybox's
-		# printf would split it at 4 KiB and says nothing when a write
-		# fails); dd names the error
-		printf '%s\n' "$v" >/tmp/sb.val
-		if err=$(dd if=/tmp/sb.val of="$f" bs=16384 2>&1); then
+	i=0
+	while [ $i -lt $NV ]; do
+		if err=$(dd if=/tmp/sb.v$i of="$f" bs=16384 2>&1); then
 			err=
 		else
 			case "$err" in
@@ -130,7 +150,8 @@ try_file() {
 			esac
 		fi
 		read_now "$f" || NOW='<unreadable>'
-		shorten "$v"
+		eval "SHORT=\$L$i"
+		i=$((i + 1))
 		if [ -n "$err" ]; then
 			if [ "$NOW" = "$orig" ]; then
 				echo "# $SHORT: refused ($err)"
@@ -141,7 +162,7 @@ try_file() {
 		elif strict "$f"; then
 			echo "# $SHORT: ACCEPTED by one of the project's files, reads '$NOW'"
 			rc=1
-		elif [ "$orig" = '<unreadable>' ] || sane "$v" "$NOW"; then
+		elif [ "$orig" = '<unreadable>' ] || sane "$NOW"; then
 			echo "# $SHORT: accepted, reads '$NOW'"
 		else
 			echo "# $SHORT: accepted, reads junk: '$NOW'"
@@ -155,9 +176,9 @@ try_file() {
 			echo "# $SHORT: the original '$orig' did not come back: '$NOW'"
 			rc=1
 		fi
-	done <<-EOF
-		$BAD
-	EOF
+	done
+	uptime_cs
+	echo "# $(((CS - t0) / 100)).$(((CS - t0) % 100 / 10)) s"
 	return $rc
 }
 
