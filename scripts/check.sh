@@ -43,11 +43,12 @@
 #                     and "...-microvm-cmdline" (acpi=off: the slots are only
 #                     on the kernel command line, virtio_mmio.device=...,
 #                     handed to vmmio as device=)
-#   LANES="matrix crash qemu10 microvm"  which groups run (default: all):
+#   LANES="matrix crash qemu10 microvm odd"  which groups run (default: all):
 #                     "matrix" is the KVERS x LAYOUTS x DRIVERS lanes, the
 #                     toggles, the topology lane and the debug kernel, "crash"
-#                     the crash lanes; e.g. LANES=qemu10 or LANES=microvm runs
-#                     those lanes alone
+#                     the crash lanes, "odd" the odd device configurations
+#                     (scripts/check-odd.sh: ODD_KVERS, ODD_ONLY); e.g.
+#                     LANES=qemu10 or LANES=microvm runs those lanes alone
 #   CHECK_JOBS=2      lanes booted at the same time (1: one after another);
 #                     each lane's results go to its own file, the TAP keeps
 #                     the lanes' order
@@ -89,7 +90,7 @@ CRASH_DRIVERS=${CRASH_DRIVERS:-ours intree}
 export CRASH_KVER CRASH_RECORDS CRASH_MARKS
 VMMIO_SERVES_IO=1
 VBLK_SERVES_IO=1
-LANES=${LANES:-matrix crash qemu10 microvm}
+LANES=${LANES:-matrix crash qemu10 microvm odd}
 CHECK_JOBS=${CHECK_JOBS:-2}
 FULL_DRIVERS=${FULL_DRIVERS:-ours}
 CORE_ONLY=${CORE_ONLY:-modules,blk_rw,blk_flush,blk_ioctl,blk_badargs,t_ext4,t_virtio_devs,t_readonly,t_blkerr,t_resize,zz_unload,dmesg}
@@ -507,6 +508,8 @@ if lane_group microvm && [ "$MICROVM" = 1 ]; then
 	lane_reset
 fi
 
+. "$TOP/scripts/check-odd.sh"
+if lane_group odd; then odd_lanes; fi
 pool_join
 
 # TAP for the whole run

@@ -39,11 +39,14 @@ static unsigned int poll_queues;
 int vblk_param_set_range(const char *val, const struct kernel_param *kp,
 			 unsigned int min, unsigned int max)
 {
+	/* a sysfs write ends in a newline and may be a page of junk */
+	int len = min_t(size_t, strcspn(val, "\n"), 32);
 	unsigned int n;
 
 	if (kstrtouint(val, 0, &n) || n < min || n > max) {
-		pr_err("%s=%s refused: expected an integer from %u to %u\n",
-		       kp->name, val, min, max);
+		pr_err("%s=%.*s%s refused: expected an integer from %u to %u\n",
+		       kp->name, len, val, val[len] && val[len] != '\n' ? "..." : "",
+		       min, max);
 		return -EINVAL;
 	}
 	*(unsigned int *)kp->arg = n;

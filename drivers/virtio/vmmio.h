@@ -80,6 +80,7 @@ struct vmmio_device {
 	void __iomem *base;
 	const struct vmmio_layout *layout;
 	u32 version;
+	unsigned int config_len;	/* bytes of config space in the window */
 	int irq;
 	bool irq_requested;
 	bool pinned;		/* holds a module reference (vmmio_pin) */

@@ -18,11 +18,31 @@
 /* the largest split ring (virtio 1.2, 2.7.1) */
 #define VMMIO_MAX_QUEUE_SIZE	32768
 
+/*
+ * Config space ends where the register window does: a driver asking for
+ * a field past it (a window the device tree made too small) reads zeros
+ * and writes nothing, instead of touching what lies beyond the mapping.
+ */
+static bool vmmio_config_fits(struct vmmio_device *vm, unsigned int offset,
+			      unsigned int len)
+{
+	if (offset <= vm->config_len && len <= vm->config_len - offset)
+		return true;
+	dev_err_ratelimited(&vm->pdev->dev,
+			    "config access of %u bytes at 0x%x is past the %u-byte config window\n",
+			    len, offset, vm->config_len);
+	return false;
+}
+
 static void vmmio_get(struct virtio_device *vdev, unsigned int offset,
 		      void *buf, unsigned int len)
 {
 	struct vmmio_device *vm = to_vmmio(vdev);
 
+	if (!vmmio_config_fits(vm, offset, len)) {
+		memset(buf, 0, len);
+		return;
+	}
 	vm->layout->config_get(vm, offset, buf, len);
 }
 
@@ -31,7 +51,8 @@ static void vmmio_set(struct virtio_device *vdev, unsigned int offset,
 {
 	struct vmmio_device *vm = to_vmmio(vdev);
 
-	vm->layout->config_set(vm, offset, buf, len);
+	if (vmmio_config_fits(vm, offset, len))
+		vm->layout->config_set(vm, offset, buf, len);
 }
 
 static u32 vmmio_generation(struct virtio_device *vdev)

@@ -173,15 +173,25 @@ static int vmmio_set_dma_mask(struct vmmio_device *vm)
 static int vmmio_probe(struct platform_device *pdev)
 {
 	struct vmmio_device *vm;
+	struct resource *res;
 	void __iomem *base;
 	int irq, err;
 
-	base = devm_platform_ioremap_resource(pdev, 0);
+	base = devm_platform_get_and_ioremap_resource(pdev, 0, &res);
 	if (IS_ERR(base))
 		return PTR_ERR(base);
 	irq = platform_get_irq(pdev, 0);
 	if (irq < 0)
 		return irq;
+	/*
+	 * A device tree (or device=) may give a window too small for the
+	 * registers: reading them would go past what was mapped.
+	 */
+	if (resource_size(res) < VIRTIO_MMIO_CONFIG) {
+		dev_err(&pdev->dev, "register window %pR is smaller than the 0x%x bytes of the registers\n",
+			res, VIRTIO_MMIO_CONFIG);
+		return -EINVAL;
+	}
 
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
 	if (!vm)
@@ -189,6 +199,8 @@ static int vmmio_probe(struct platform_device *pdev)
 	vm->pdev = pdev;
 	vm->base = base;
 	vm->irq = irq;
+	vm->config_len = min_t(resource_size_t, resource_size(res) - VIRTIO_MMIO_CONFIG,
+			       UINT_MAX);
 	spin_lock_init(&vm->lock);
 	INIT_LIST_HEAD(&vm->vqs);
 
