@@ -27,7 +27,10 @@
 #                     CRASH_DRIVERS set ("ours intree"); CRASH_RECORDS (100 a
 #                     disk), CRASH_MARKS (ext4 marks replayed a disk: 0 = all)
 #   CHECK_LONG=1      "make check-long": the long versions (every crash
-#                     mark replayed; make check samples CRASH_MARKS=40)
+#                     mark replayed; make check samples CRASH_MARKS=40;
+#                     t_churn's full counts, CHURN_LONG=1 in the guest's
+#                     rig.env, and LANE_TIMEOUT 2400 s for them)
+#   LANE_TIMEOUT=600  seconds a lane's guest may run before QEMU is killed
 #   QEMU10=0          skip the QEMU 10 lanes: kernel 6.12, modern layout,
 #                     QEMU10_DRIVERS (ours), on qemu-system-aarch64 10.x from
 #                     bookworm-backports (scripts/fetch-qemu.sh, unpacked in
@@ -76,6 +79,11 @@ else
 	CRASH_MARKS=${CRASH_MARKS:-40}
 fi
 CRASH_KVER=${CRASH_KVER:-6.12}
+if [ "${CHECK_LONG:-0}" = 1 ]; then
+	LANE_TIMEOUT=${LANE_TIMEOUT:-2400}
+else
+	LANE_TIMEOUT=${LANE_TIMEOUT:-600}
+fi
 CRASH_DRIVERS=${CRASH_DRIVERS:-ours intree}
 export CRASH_KVER CRASH_RECORDS CRASH_MARKS
 VMMIO_SERVES_IO=1
@@ -133,6 +141,8 @@ BLKDEBUG_DRIVE+=",file.inject-error.2.event=flush_to_disk,file.inject-error.2.io
 run_lane() {
 	local kver=$1 layout=$2 drv=$3 props=${4:-} only=${5:-${ONLY:-}}
 	local env=${6:-} label=${7:-${props//[=,]/-}}
+	# the guest tests' long versions (t_churn's counts)
+	if [ "${CHECK_LONG:-0}" = 1 ]; then env=${env:+$env,}CHURN_LONG=1; fi
 	local lane dir expect=1 dtbarg=() dtbname rc=0 scratch
 	lane=$kver-$layout-$drv$LANE_SUFFIX${label:+-$label}
 	dir=$CACHE/check/$lane
@@ -165,7 +175,7 @@ run_lane() {
 		sampler=$!
 	fi
 	"$TOP/scripts/qemu-run.sh" "${LANE_QEMU[@]}" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
-		"--$layout" --timeout 600 --log "$dir/console.log" \
+		"--$layout" --timeout "$LANE_TIMEOUT" --log "$dir/console.log" \
 		--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect ${LANE_LOGLEVEL:-loglevel=1} log_buf_len=4M ${only:+rig.only=$only} ${env:+rig.env=$env}${LANE_APPEND:+ $LANE_APPEND}" \
 		--disk "file=$dir/scratch.img,format=raw|$scratch" \
 		--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
