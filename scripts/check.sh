@@ -27,7 +27,10 @@
 #                     CRASH_DRIVERS set ("ours intree"); CRASH_RECORDS (100 a
 #                     disk), CRASH_MARKS (ext4 marks replayed a disk: 0 = all)
 #   CHECK_LONG=1      "make check-long": the long versions (every crash
-#                     mark replayed; make check samples CRASH_MARKS=40)
+#                     mark replayed; make check samples CRASH_MARKS=40;
+#                     t_churn's full counts, CHURN_LONG=1 in the guest's
+#                     rig.env, and LANE_TIMEOUT 2400 s for them)
+#   LANE_TIMEOUT=600  seconds a lane's guest may run before QEMU is killed
 #   QEMU10=0          skip the QEMU 10 lanes: kernel 6.12, modern layout,
 #                     QEMU10_DRIVERS (ours), on qemu-system-aarch64 10.x from
 #                     bookworm-backports (scripts/fetch-qemu.sh, unpacked in
@@ -86,6 +89,11 @@ else
 	CRASH_MARKS=${CRASH_MARKS:-40}
 fi
 CRASH_KVER=${CRASH_KVER:-6.12}
+if [ "${CHECK_LONG:-0}" = 1 ]; then
+	LANE_TIMEOUT=${LANE_TIMEOUT:-2400}
+else
+	LANE_TIMEOUT=${LANE_TIMEOUT:-600}
+fi
 CRASH_DRIVERS=${CRASH_DRIVERS:-ours intree}
 export CRASH_KVER CRASH_RECORDS CRASH_MARKS
 VMMIO_SERVES_IO=1
@@ -93,6 +101,10 @@ VBLK_SERVES_IO=1
 LANES=${LANES:-matrix crash qemu10 microvm odd}
 CHECK_JOBS=${CHECK_JOBS:-2}
 FULL_DRIVERS=${FULL_DRIVERS:-ours}
+# the slow tests (t_churn: about 100 s, 430 s under KASAN) run in make
+# check on HEAVY_LANES only, in check-long on every lane
+HEAVY_TESTS=${HEAVY_TESTS:-t_churn}
+HEAVY_LANES=${HEAVY_LANES:-6.1-legacy-ours 6.12-modern-ours}
 CORE_ONLY=${CORE_ONLY:-modules,blk_rw,blk_flush,blk_ioctl,blk_badargs,t_ext4,t_virtio_devs,t_readonly,t_blkerr,t_resize,zz_unload,dmesg}
 MICROVM=${MICROVM:-1}
 MICROVM_DRIVERS=${MICROVM_DRIVERS:-ours}
@@ -182,10 +194,16 @@ run_lane() { pool_run run_lane_now "$@"; }
 run_lane_now() {
 	local kver=$1 layout=$2 drv=$3 props=${4:-} only=${5:-${ONLY:-}}
 	local env=${6:-} label=${7:-${props//[=,]/-}}
+	# the guest tests' long versions (t_churn's counts)
+	if [ "${CHECK_LONG:-0}" = 1 ]; then env=${env:+$env,}CHURN_LONG=1; fi
 	local lane dir expect=1 dtbarg=() dtbname rc=0 scratch
 	lane=$kver-$layout-$drv$LANE_SUFFIX${label:+-$label}
 	dir=$CACHE/check/$lane
 	rm -rf "$dir" && mkdir -p "$dir"
+	local skip=''
+	if [ "${CHECK_LONG:-0}" != 1 ] && [ -z "${ONLY:-}" ]; then
+		case " $HEAVY_LANES " in *" $lane "*) ;; *) skip=$HEAVY_TESTS ;; esac
+	fi
 	case "$drv" in
 	ours) [ $VMMIO_SERVES_IO = 1 ] && [ $VBLK_SERVES_IO = 1 ] || expect=0 ;;
 	vmmio) [ $VMMIO_SERVES_IO = 1 ] || expect=0 ;;
@@ -219,8 +237,8 @@ run_lane_now() {
 			watch=$!
 		fi
 		"$TOP/scripts/qemu-run.sh" "${LANE_QEMU[@]}" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
-			"--$layout" --timeout 600 --log "$dir/console.log" \
-			--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect ${LANE_LOGLEVEL:-loglevel=1} log_buf_len=4M ${only:+rig.only=$only} ${env:+rig.env=$env}${LANE_APPEND:+ $LANE_APPEND}" \
+			"--$layout" --timeout "$LANE_TIMEOUT" --log "$dir/console.log" \
+			--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect ${LANE_LOGLEVEL:-loglevel=1} log_buf_len=4M ${only:+rig.only=$only} ${skip:+rig.skip=$skip} ${env:+rig.env=$env}${LANE_APPEND:+ $LANE_APPEND}" \
 			--disk "file=$dir/scratch.img,format=raw|$scratch" \
 			--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
 			--disk "driver=null-co,size=64M|serial=null0" \
@@ -254,6 +272,11 @@ run_lane_now() {
 	{
 		awk -f "$TOP/scripts/tap-collect.awk" "$dir/console.log"
 		[ $rc = 0 ] || printf 'fail\tqemu.exit\tQEMU exited with %s\n' "$rc"
+		for t in ${skip//,/ }; do
+			case ",${only:-$t}," in *",$t,"*)
+				printf 'skip\t%s\tslow: make check runs it on %s, make check-long everywhere\n' "$t" "$HEAVY_LANES" ;;
+			esac
+		done
 		if [ -f "$dir/console.hung-boot.log" ]; then
 			printf 'skip\thost.first_boot\tthe kernel hung in early boot, before init (%s); the second boot ran the tests\n' "$dir/console.hung-boot.log"
 		fi

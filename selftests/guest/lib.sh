@@ -15,6 +15,7 @@ rig_parse_cmdline() {
 		rig.drivers=*) RIG_DRIVERS=${arg#*=} ;;
 		rig.expect_disks=*) RIG_EXPECT_DISKS=${arg#*=} ;;
 		rig.only=*) RIG_ONLY=${arg#*=} ;;
+		rig.skip=*) RIG_SKIP=${arg#*=} ;;
 		rig.fallback=*) RIG_FALLBACK=${arg#*=} ;;
 		rig.layout=*) RIG_LAYOUT=${arg#*=} ;;
 		rig.nvirtio=*) RIG_NVIRTIO=${arg#*=} ;;
@@ -27,7 +28,7 @@ rig_parse_cmdline() {
 		root=*) RIG_ROOT=${arg#*=} ;;
 		esac
 	done
-	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY RIG_CRASH_RECORDS RIG_MMIO
+	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY RIG_SKIP RIG_CRASH_RECORDS RIG_MMIO
 	rig_parse_drivers
 }
 
@@ -117,6 +118,104 @@ rig_wait_disk() {
 		i=$((i + 1))
 	done
 	return 1
+}
+
+# the sysfs directory of the lane's transport (a platform driver), found
+# through its module: vmmio's is "vmmio", the in-tree one "virtio-mmio"
+rig_transport_drv() {
+	local d
+	for d in /sys/bus/platform/drivers/*; do
+		[ "$(basename "$(readlink -f "$d/module" 2>/dev/null)")" = "$RIG_TRANSPORT_MOD" ] &&
+			echo "$d" && return 0
+	done
+	return 1
+}
+
+# the virtio device (virtioN) under the disk with serial $1
+rig_virtdev_of() {
+	local d
+	d=$(rig_disk_by_serial "$1") || return 1
+	basename "$(readlink -f "/sys/block/${d#/dev/}/device")"
+}
+
+# the transport's platform device under the disk with serial $1
+rig_platdev_of() {
+	local d
+	d=$(rig_disk_by_serial "$1") || return 1
+	d=$(readlink -f "/sys/block/${d#/dev/}/device")
+	# .../<platdev>/virtioN: the transport's device is virtioN's parent
+	basename "$(dirname "$d")"
+}
+
+# reads and writes the disk $1 (/dev/vdX) has completed
+rig_ios() { awk '{ print $1 + $5 }' "/sys/block/${1#/dev/}/stat"; }
+# the same for each disk of the list $1, on one line
+rig_ios_of() {
+	local d
+	for d in $1; do rig_ios "$d"; done | tr '\n' ' '
+}
+# rig_io_moved "DISK..." COUNTS TENTHS [PID]: wait up to TENTHS tenths
+# of a second until each DISK has completed I/O past its count in COUNTS
+# (rig_ios_of); false then, or as soon as the process PID has ended
+rig_io_moved() {
+	local i=0
+	while [ $i -lt "$3" ]; do
+		echo "$2|$(rig_ios_of "$1")" | awk -F'|' '{ n = split($1, a, " "); split($2, b, " ")
+			for (k = 1; k <= n; k++) if (a[k] == b[k]) exit 1 }' && return 0
+		[ -z "$4" ] || kill -0 "$4" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# fio_bg OUT "DISK..." ARGS...: fio ARGS in the background, its output in
+# OUT; returns once each DISK has completed I/O since (at most 20 s:
+# false if one has not, or fio ended first).  FIO_PID, FIO_OUT.
+fio_bg() {
+	local out=$1 disks=$2 s0 t0
+	shift 2
+	s0=$(rig_ios_of "$disks")
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	fio "$@" >"$out" 2>&1 &
+	FIO_PID=$!
+	FIO_OUT=$out
+	if ! rig_io_moved "$disks" "$s0" 200 $FIO_PID; then
+		echo "# fio's I/O did not start on each of $disks"
+		return 1
+	fi
+	echo "# fio's I/O started after $(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s"
+}
+
+# wait up to $1 s for the background fio: its exit status, or 124 (and
+# fio killed) when it is still running then
+fio_wait() {
+	local i=0
+	while kill -0 $FIO_PID 2>/dev/null; do
+		if [ $i -ge $(($1 * 10)) ]; then
+			echo "# fio still running after $1 s"
+			# no wait: a task stuck in the kernel cannot be reaped
+			kill -9 $FIO_PID
+			return 124
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait $FIO_PID
+}
+
+# tell the background fio to stop (it ends its jobs on SIGTERM) and wait
+# up to $1 s for it, as fio_wait
+fio_stop() {
+	kill -TERM $FIO_PID 2>/dev/null
+	fio_wait "$1"
+}
+
+# fio's summary lines of output $1 as diagnostics; false if a job ended
+# with an error (an err= other than 0)
+fio_clean() {
+	grep -E 'err=|READ:|WRITE:' "$1" | sed 's/^ */# fio: /'
+	! grep 'err=' "$1" | grep -qv 'err= *0'
 }
 
 # the kernel log from a mark on, without clearing it (dmesg_clean reads

@@ -13,6 +13,7 @@ run_one() {
 	local name=$1 rc
 	shift
 	case ",${RIG_ONLY:-$name}," in *",$name,"*) ;; *) return 0 ;; esac
+	case ",${RIG_SKIP:-}," in *",$name,"*) return 0 ;; esac
 	local t0
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	echo "# rig: begin $name"

@@ -55,39 +55,22 @@ default_timeouts() {
 	echo 2 >/sys/module/vblk/parameters/timeout_rounds
 }
 
-ios() { awk '{ print $1 + $5 }' "$(sys "$1")/stat"; }
-# verified fio on $1 in the background, back once its I/O has started
-fio_bg() {
-	local d=$1 n0 i=0
+# verified fio on $1 in the background (lib.sh's fio_bg), back once its
+# I/O has started
+rec_load() {
+	local d=$1
 	shift
-	n0=$(ios "$d")
-	fio --name=rec --filename="$d" --ioengine=io_uring --iodepth=32 \
-		--direct=1 --rw=randwrite --bsrange=4k-64k --size=8M \
-		--verify=crc32c --do_verify=1 --verify_fatal=1 "$@" \
-		>/tmp/rec-fio.out 2>&1 &
-	FIO_PID=$!
-	while [ "$(ios "$d")" = "$n0" ] && [ $i -lt 200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	fio_bg /tmp/rec-fio.out "$d" --name=rec --filename="$d" --ioengine=io_uring \
+		--iodepth=32 --direct=1 --rw=randwrite --bsrange=4k-64k --size=8M \
+		--verify=crc32c --do_verify=1 --verify_fatal=1 "$@" >/dev/null
 }
-# wait up to $1 s for the background fio: its status, 124 when it hung
-fio_wait() {
-	local i=0 rc
-	while kill -0 $FIO_PID 2>/dev/null; do
-		if [ $i -ge $(($1 * 10)) ]; then
-			echo "# fio still running after $1 s"
-			kill -9 $FIO_PID
-			return 124
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	wait $FIO_PID
+# wait up to $1 s for it: true if it ended without errors
+rec_wait() {
+	local rc
+	fio_wait "$1"
 	rc=$?
-	grep -E 'err=|READ:|WRITE:' /tmp/rec-fio.out | sed 's/^ */# fio: /'
 	[ $rc = 0 ] || tail -n 5 /tmp/rec-fio.out | sed 's/^/# /'
-	[ $rc = 0 ] && ! grep 'err=' /tmp/rec-fio.out | grep -qv 'err= *0'
+	fio_clean /tmp/rec-fio.out && [ $rc = 0 ]
 }
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
@@ -126,8 +109,8 @@ lost_irqs() {
 	resets0=$(rec "$S" resets)
 	# armed first: a fast load could finish before a later write
 	knob "$S" drop_irqs 6
-	fio_bg "$S"
-	fio_wait 120 || rc=1
+	rec_load "$S"
+	rec_wait 120 || rc=1
 	show_rec "$S"
 	echo "# drop_irqs left: $(knob_get "$S" drop_irqs)"
 	[ "$(knob_get "$S" drop_irqs)" = 0 ] || { echo "# not every drop happened"; rc=1; }
@@ -144,8 +127,8 @@ reset_during_fio() {
 	req0=$(rec "$S" requeued)
 	nr0=$(rec "$S" needs_reset)
 	knob "$S" corrupt_hdr 1
-	fio_bg "$S"
-	fio_wait 120 || rc=1
+	rec_load "$S"
+	rec_wait 120 || rc=1
 	show_rec "$S"
 	[ "$(rec "$S" resets)" -gt "$resets0" ] || { echo "# no reset"; rc=1; }
 	[ "$(rec "$S" requeued)" -gt "$req0" ] || { echo "# nothing requeued"; rc=1; }

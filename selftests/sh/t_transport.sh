@@ -8,14 +8,6 @@ tap_plan 8
 T=$RIG_TRANSPORT_MOD
 B=$RIG_BLK_MOD
 
-# the transport's platform driver directory in sysfs
-pdrv() {
-	local d
-	for d in /sys/bus/platform/drivers/*; do
-		[ "$(basename "$(readlink -f "$d/module" 2>/dev/null)")" = "$T" ] && echo "$d" && return
-	done
-}
-
 # RING_RESET (bit 40) must never be negotiated over MMIO: QEMU offers it
 # but has no QueueReset register there.
 no_ring_reset() {
@@ -30,19 +22,10 @@ no_ring_reset() {
 	[ $n -gt 0 ]
 }
 
-# the platform device under the disk with serial $1
-platdev_of() {
-	local d
-	d=$(rig_disk_by_serial "$1") || return 1
-	d=$(readlink -f "/sys/block/${d#/dev/}/device")
-	# .../<platdev>/virtioN: the transport's device is virtioN's parent
-	basename "$(dirname "$d")"
-}
-
 unbind_bind() {
 	local drv dev i disk
-	drv=$(pdrv)
-	dev=$(platdev_of scratch) || return 1
+	drv=$(rig_transport_drv)
+	dev=$(rig_platdev_of scratch) || return 1
 	echo "# driver $drv device $dev"
 	disk=$(rig_disk_by_serial scratch)
 	dd if=/dev/urandom of=/tmp/pat bs=64k count=16 2>/dev/null
@@ -139,7 +122,7 @@ broken_nodes() {
 # have their registers named after them in /proc/iomem.
 device_param_probes() {
 	local dev base irq disk rc=0
-	dev=$(platdev_of scratch) || return 1
+	dev=$(rig_platdev_of scratch) || return 1
 	irq=$(sed -n 's/^irq: //p' "/sys/kernel/debug/vmmio/$dev/info")
 	case "$dev" in
 	[0-9a-f]*.*) base=0x${dev%%.*} ;;

@@ -164,40 +164,19 @@ multiqueue_used() {
 	[ "$(awk '$1 ~ /^req\./ && $2 > 0' "$q" | wc -l)" -ge 2 ]
 }
 
-# the number of reads and writes the scratch disk has completed
-ios() { awk '{ print $1 + $5 }' "$(sys "$S")/stat"; }
-# fio in the background on the scratch disk, returning once its I/O has
-# started; FIO_PID, output in /tmp/bg.out
-fio_bg() {
-	local n0 i=0
-	n0=$(ios)
-	fio --name=bg --filename="$S" --ioengine=io_uring --iodepth=32 \
-		--direct=1 --rw=randwrite --bsrange=4k-128k --size=16M \
-		--verify=crc32c --do_verify=1 --verify_fatal=1 --loops=4 "$@" \
-		>/tmp/bg.out 2>&1 &
-	FIO_PID=$!
-	while [ "$(ios)" = "$n0" ] && [ $i -lt 200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "# fio started after $i tenths of a second"
-}
-# wait up to $1 seconds for the background fio; its exit code, 124 if hung
-fio_wait() {
-	local i=0
-	while kill -0 $FIO_PID 2>/dev/null; do
-		[ $i -ge $(($1 * 10)) ] && { echo "# fio still running after $1 s"; kill -9 $FIO_PID; return 124; }
-		sleep 0.1
-		i=$((i + 1))
-	done
-	wait $FIO_PID
+# the verified load in the background on the scratch disk (lib.sh's
+# fio_bg; fio_wait waits for it), output in /tmp/bg.out
+bg_load() {
+	fio_bg /tmp/bg.out "$S" --name=bg --filename="$S" --ioengine=io_uring \
+		--iodepth=32 --direct=1 --rw=randwrite --bsrange=4k-128k --size=16M \
+		--verify=crc32c --do_verify=1 --verify_fatal=1 --loops=4 "$@"
 }
 
 # rmmod of the block driver is refused while fio has the disk open, and
 # the verified load completes
 rmmod_during_fio() {
 	local rc=0
-	fio_bg
+	bg_load
 	if rmmod "$B" 2>/dev/null; then
 		echo "# rmmod $B succeeded under fio"
 		rc=1
@@ -212,7 +191,7 @@ rmmod_during_fio() {
 suspend_during_fio() {
 	local rc=0
 	[ -w /sys/power/pm_test ] || { echo "# no /sys/power/pm_test"; return 1; }
-	fio_bg
+	bg_load
 	echo devices >/sys/power/pm_test &&
 		echo freeze >/sys/power/state || rc=1
 	echo none >/sys/power/pm_test
@@ -227,7 +206,7 @@ unbind_during_fio() {
 	local dev rc=0
 	dev=$(basename "$(readlink -f "$(sys "$S")/device")")
 	echo "# $S is $dev"
-	fio_bg --verify_fatal=0 --continue_on_error=none
+	bg_load --verify_fatal=0 --continue_on_error=none
 	echo "$dev" >"/sys/bus/virtio/drivers/$B/unbind" || rc=1
 	fio_wait 60
 	[ $? = 124 ] && rc=1
