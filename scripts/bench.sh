@@ -27,6 +27,14 @@
 #                       so the default run takes ~15 min; shift=3 doubles
 #                       the fio phases' wall time for the same I/O count
 #   NULLB=1             0 skips the null_blk boot
+#   COUNT=0             1: after the rounds, one counting boot per set in
+#                       SETS: each job does COUNT_IOS I/Os per fio thread
+#                       (not time-based) with QEMU tracing the virtio-mmio
+#                       register accesses; scripts/bench-counts.py writes
+#                       results/bench-ID.counts.md (MMIO reads, writes,
+#                       notifies, interrupts per I/O, also printed).
+#                       ROUNDS=0 COUNT=1 does only the counting boots
+#   COUNT_IOS=20000     I/Os per fio thread in the counting boots
 #   V=1                 show the guest consoles
 # e.g.  ROUNDS=2 RUNTIME=2 make bench;  SETS="intree vmmio ours" make bench
 . "$(dirname "$0")/lib.sh"
@@ -41,12 +49,18 @@ BACKEND=${BACKEND:-null}
 TIMING=${TIMING:-icount}
 ICOUNT_SHIFT=${ICOUNT_SHIFT:-4}
 NULLB=${NULLB:-1}
+COUNT=${COUNT:-0}
+COUNT_IOS=${COUNT_IOS:-20000}
 [ "${1:-}" = -- ] && shift
 EXTRA=("$@")
 cmdline="$0${EXTRA[*]:+ -- ${EXTRA[*]}}"
 
 case "$LAYOUT" in legacy|modern) ;; *) die "LAYOUT must be legacy or modern" ;; esac
 case "$TIMING" in icount|wall) ;; *) die "TIMING must be icount or wall" ;; esac
+case "$COUNT" in 0|1) ;; *) die "COUNT must be 0 or 1" ;; esac
+case "$COUNT_IOS" in ''|*[!0-9]*|0) die "COUNT_IOS must be a positive number" ;; esac
+case "$ROUNDS" in ''|*[!0-9]*) die "ROUNDS must be a number" ;; esac
+[ "$ROUNDS" -gt 0 ] || [ "$COUNT" = 1 ] || die "ROUNDS=0 needs COUNT=1"
 for s in $SETS; do
 	case "$s" in intree|vmmio|ours|vblk) ;; *) die "unknown driver set '$s' (intree vmmio ours vblk)" ;; esac
 done
@@ -58,6 +72,7 @@ t_start=$(date +%s)
 qemu_timing_note=
 [ "$TIMING" = icount ] && qemu_timing_note=" ICOUNT_SHIFT=$ICOUNT_SHIFT"
 env_line="ROUNDS=$ROUNDS SETS=\"$SETS\" JOBS=\"${JOBS:-all}\" RUNTIME=$RUNTIME KVER=$KVER LAYOUT=$LAYOUT BACKEND=$BACKEND TIMING=$TIMING${qemu_timing_note:-}"
+[ "$COUNT" = 1 ] && env_line+=" COUNT=1 COUNT_IOS=$COUNT_IOS"
 echo "# bench $id: $env_line" >&2
 
 genv=$("$TOP/scripts/build-guest.sh" "$KVER") || die "building the $KVER guest failed"
@@ -80,16 +95,19 @@ njobs=6
 tmo=$((180 + njobs * (RUNTIME + 1) * 10))
 
 # boot NAME DRIVERS ROUND [CMDLINE...]: one guest, its console in $dir
+# (the counting boots: BOOT_LOG, BOOT_TMO and BOOT_QEMU, a QEMU argument
+# array's name, set by the caller)
 boot() {
 	local name=$1 drv=$2 round=$3 log t0 rc=0
+	local -n qextra=${BOOT_QEMU:-EXTRA}
 	shift 3
-	log=$dir/$name-r$round.log
+	log=${BOOT_LOG:-$dir/$name-r$round.log}
 	t0=$(date +%s)
 	"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" \
-		"--$LAYOUT" --smp 2 --timeout "$tmo" --log "$log" \
+		"--$LAYOUT" --smp 2 --timeout "${BOOT_TMO:-$tmo}" --log "$log" \
 		--append "rig.mode=bench rig.drivers=$drv rig.bench_set=$name rig.bench_round=$round rig.bench_runtime=$RUNTIME ${JOBS:+rig.bench_jobs=$JOBS} loglevel=1 $*" \
 		--disk "$disk" \
-		-- "${qemu_timing[@]}" "${EXTRA[@]}" || rc=$?
+		-- "${qemu_timing[@]}" "${qextra[@]}" || rc=$?
 	echo "  [bench] $name round $round: $(grep -c '^# bench: ' "$log") lines, $(($(date +%s) - t0))s (qemu rc=$rc)" >&2
 	[ $rc = 0 ] || echo "# bench: {\"set\":\"$name\",\"round\":$round,\"job\":\"_boot\",\"na\":\"qemu exited with $rc\"}" >>"$log"
 }
@@ -107,11 +125,36 @@ for r in $(seq 1 "$ROUNDS"); do
 		boot "$s" "${s%-b}" "$r"
 	done
 done
-if [ "$NULLB" = 1 ]; then boot nullb none 1 rig.bench_dev=nullb; fi
+if [ "$ROUNDS" -gt 0 ] && [ "$NULLB" = 1 ]; then boot nullb none 1 rig.bench_dev=nullb; fi
+
+# the counting boots: QEMU's log backend writes the traced events to
+# NAME.trace; the PL011 writes carry the guest's phase markers
+if [ "$COUNT" = 1 ]; then
+	mkdir -p "$dir/count"
+	for s in $SETS; do
+		# shellcheck disable=SC2034 # used through BOOT_QEMU
+		count_qemu=(-d 'trace:virtio_mmio_*,trace:pl011_write'
+			-D "$dir/count/$s.trace" "${EXTRA[@]}")
+		# a job: COUNT_IOS I/Os per thread at up to ~2 ms of guest
+		# time each, ~2 wall seconds per guest second, tracing on top
+		BOOT_LOG=$dir/count/$s.log BOOT_QEMU=count_qemu \
+			BOOT_TMO=$((180 + njobs * COUNT_IOS / 100)) \
+			boot "$s" "$s" 0 "rig.bench_count=$COUNT_IOS"
+	done
+fi
 
 elapsed=$(($(date +%s) - t_start))
 facts="$(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(qemu-system-aarch64 --version | head -n1), host kernel $(uname -r), guest kernel $KREL ($KPKGVER), -smp 2, $LAYOUT virtio-mmio, $BACKEND backend, timing $TIMING${qemu_timing[*]:+ (${qemu_timing[*]})}"
-python3 "$TOP/scripts/bench-report.py" --dir "$dir" --id "$id" \
-	--out "$TOP/results/bench-$id.run" \
-	--command "$env_line $cmdline" --facts "$facts" --elapsed "$elapsed" \
-	--runtime "$RUNTIME"
+rc=0
+if [ "$ROUNDS" -gt 0 ]; then
+	python3 "$TOP/scripts/bench-report.py" --dir "$dir" --id "$id" \
+		--out "$TOP/results/bench-$id.run" \
+		--command "$env_line $cmdline" --facts "$facts" --elapsed "$elapsed" \
+		--runtime "$RUNTIME" || rc=$?
+fi
+if [ "$COUNT" = 1 ]; then
+	python3 "$TOP/scripts/bench-counts.py" --dir "$dir/count" \
+		--out "$TOP/results/bench-$id.counts" --title "run $id" \
+		--command "$env_line $cmdline" --facts "$facts" || rc=$?
+fi
+exit "$rc"

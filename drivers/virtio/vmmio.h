@@ -83,6 +83,7 @@ struct vmmio_device {
 	unsigned int config_len;	/* bytes of config space in the window */
 	int irq;
 	bool irq_requested;
+	bool irq_level;		/* the line is level-triggered (see vmmio_interrupt) */
 	bool pinned;		/* holds a module reference (vmmio_pin) */
 
 	/* the device's virtqueues; the interrupt handler walks this list */

@@ -22,7 +22,8 @@ static int vmmio_info_show(struct seq_file *s, void *unused)
 	seq_printf(s, "version: %u (%s)\n", vm->version, vm->layout->name);
 	seq_printf(s, "device_id: %u\nvendor_id: 0x%08x\n",
 		   vm->vdev.id.device, vm->vdev.id.vendor);
-	seq_printf(s, "irq: %d\n", vm->irq);
+	seq_printf(s, "irq: %d\nirq_trigger: %s\n", vm->irq,
+		   vm->irq_level ? "level" : "edge");
 	seq_printf(s, "features_offered: 0x%016llx\n", vm->offered_features);
 	seq_printf(s, "features_negotiated: 0x%016llx\n", vm->vdev.features);
 	seq_printf(s, "status: 0x%02x\n", vmmio_read(vm, VIRTIO_MMIO_STATUS) & 0xff);

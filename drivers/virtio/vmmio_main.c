@@ -13,6 +13,7 @@
 #include <linux/acpi.h>
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
+#include <linux/irq.h>
 #include <linux/module.h>
 #include <linux/mod_devicetable.h>
 #include <linux/slab.h>
@@ -68,6 +69,11 @@ static void vmmio_dispatch(struct vmmio_device *vm, int irq, u32 status)
  * its line up with nothing new to trigger an edge-triggered controller
  * (QEMU's virt board declares these lines rising-edge); an interrupt
  * that ends with the status at 0 leaves the next event a fresh edge.
+ *
+ * A level-triggered line needs no second look: while any status bit is
+ * set the line stays asserted, and the controller delivers it again once
+ * this handler returns.  That saves one register read, a trap to the
+ * hypervisor, on every interrupt.
  */
 static irqreturn_t vmmio_interrupt(int irq, void *opaque)
 {
@@ -82,6 +88,10 @@ static irqreturn_t vmmio_interrupt(int irq, void *opaque)
 		vmmio_write(vm, VIRTIO_MMIO_INTERRUPT_ACK, status);
 		WRITE_ONCE(vm->stats.interrupts, vm->stats.interrupts + 1);
 		vmmio_dispatch(vm, irq, status);
+		if (vm->irq_level) {
+			rounds++;
+			break;
+		}
 	}
 	if (!rounds) {
 		/* another device on a shared line, or a stray edge */
@@ -101,6 +111,8 @@ int vmmio_irq_request(struct vmmio_device *vm)
 
 	if (vm->irq_requested)
 		return 0;
+	/* the type the firmware gave the line; unknown counts as edge */
+	vm->irq_level = irq_get_trigger_type(vm->irq) & IRQ_TYPE_LEVEL_MASK;
 	err = request_irq(vm->irq, vmmio_interrupt, IRQF_SHARED,
 			  dev_name(&vm->pdev->dev), vm);
 	if (err) {

@@ -10,6 +10,13 @@
 #   rig.bench_jobs=a,b,...   jobs to run (default: all, see job_args)
 #   rig.bench_dev=nullb      bench on null_blk instead of the virtio disk
 #                            with serial "bench"
+#   rig.bench_count=N        counting mode (scripts/bench.sh COUNT=1): each
+#                            job does N I/Os per fio thread (--number_ios,
+#                            not time-based, no ramp) between two console
+#                            lines "# count: begin JOB" / "# count: end JOB";
+#                            the host traces QEMU's virtio-mmio register
+#                            accesses and PL011 writes, and counts the
+#                            accesses between the two lines
 # Prints one line per job on the console:
 #   # bench: {"set":..,"round":..,"job":..,"engine":..,"rc":..,"ios":..,
 #             "irqs":..,"cpu_ticks":..,"notifications":..,"fio":{fio's JSON}}
@@ -18,7 +25,7 @@
 # the whole fio run (ramp included), the same window for all of them.
 . /rig/lib.sh
 
-SET=$RIG_DRIVERS ROUND=0 RUNTIME=5 JOBS= DEV_KIND=virtio
+SET=$RIG_DRIVERS ROUND=0 RUNTIME=5 JOBS= DEV_KIND=virtio COUNT=
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	rig.bench_set=*) SET=${arg#*=} ;;
@@ -26,6 +33,7 @@ for arg in $(cat /proc/cmdline); do
 	rig.bench_runtime=*) RUNTIME=${arg#*=} ;;
 	rig.bench_jobs=*) JOBS=$(echo "${arg#*=}" | tr , ' ') ;;
 	rig.bench_dev=*) DEV_KIND=${arg#*=} ;;
+	rig.bench_count=*) COUNT=${arg#*=} ;;
 	esac
 done
 ALL_JOBS="randread4k_qd1 randread4k_qd32x2 randwrite4k_qd32 seqread128k_qd8 seqwrite128k_qd8 flush4k_qd1"
@@ -33,6 +41,11 @@ ALL_JOBS="randread4k_qd1 randread4k_qd32x2 randwrite4k_qd32 seqread128k_qd8 seqw
 FIO=/usr/bin/fio
 
 out() { echo "# bench: $*" >/dev/console; }
+# a phase marker for the host's trace parser (scripts/bench-counts.py): the
+# console's PL011 data register writes are traced in order with the
+# virtio-mmio accesses, so the marker is a point in that sequence and
+# needs no register of the device under test
+mark() { echo "# count: $1 $2" >/dev/console; }
 hdr() { printf '"set":"%s","round":%s,"job":"%s"' "$SET" "$ROUND" "$1"; }
 # every job "n/a" with reason $1, then stop
 all_na() {
@@ -118,16 +131,25 @@ QINFO="sched $(sed 's/.*\[\(.*\)\].*/\1/' $Q/scheduler 2>/dev/null), $(ls -d /sy
 out "{$(hdr _boot),\"engine\":\"$ENGINE\",\"queue\":\"$QINFO\",\"dev\":\"$DEV\",\"vdev\":\"$VDEV\",\"pdev\":\"$PDEV\",\"irq\":\"$IRQ\",\"debugfs\":\"$DBG\",\"kernel\":\"$(uname -r)\",\"ncpu\":$(grep -c ^processor /proc/cpuinfo),\"modules\":\"$(lsmod | awk 'NR > 1 { printf "%s ", $1 }')\"}"
 
 # --- the jobs ----------------------------------------------------------------
+# timed: RUNTIME seconds after a 1 s ramp; counting: a fixed number of I/Os
+# (io_size past the 1 GiB region makes sequential jobs wrap, not stop)
+if [ -n "$COUNT" ]; then
+	LIMIT="--number_ios=$COUNT --io_size=64g"
+else
+	LIMIT="--time_based --runtime=$RUNTIME --ramp_time=1"
+fi
 for j in $JOBS; do
 	args=$(job_args "$j") || { out "{$(hdr "$j"),\"na\":\"unknown job\"}"; continue; }
 	i0=$(irq_count) n0=$(io_count) c0=$(cpu_busy) k0=$(notif_count) d0=$(dbg_irqs)
 	rc=0
+	[ -n "$COUNT" ] && mark begin "$j"
 	# shellcheck disable=SC2086
 	$FIO --name="$j" --filename=$DEV --ioengine=$ENGINE --direct=1 \
-		--time_based --runtime="$RUNTIME" --ramp_time=1 --size=1g \
+		$LIMIT --size=1g \
 		--norandommap --randrepeat=0 --group_reporting \
 		--percentile_list=50:99 --output-format=json $args \
 		>/tmp/fio.json 2>/tmp/fio.err || rc=$?
+	[ -n "$COUNT" ] && mark end "$j"
 	i1=$(irq_count) n1=$(io_count) c1=$(cpu_busy) k1=$(notif_count) d1=$(dbg_irqs)
 	# fio's JSON on one line, from its first "{" (it may print notes before)
 	js=$(sed -n '/^{/,$p' /tmp/fio.json | tr -d '\n\t')
@@ -136,6 +158,6 @@ for j in $JOBS; do
 	notif=-1 dirq=-1 irqs=-1
 	[ -n "$IRQ" ] && irqs=$((i1 - i0))
 	[ -n "$DBG" ] && notif=$((k1 - k0)) && dirq=$((d1 - d0))
-	out "{$(hdr "$j"),\"engine\":\"$ENGINE\",\"rc\":$rc,\"err\":\"$err\",\"ios\":$((n1 - n0)),\"irqs\":$irqs,\"cpu_ticks\":$((c1 - c0)),\"hz\":100,\"notifications\":$notif,\"dbg_irqs\":$dirq,\"fio\":$js}"
+	out "{$(hdr "$j"),\"engine\":\"$ENGINE\",\"rc\":$rc,\"err\":\"$err\",\"ios\":$((n1 - n0)),\"irqs\":$irqs,\"cpu_ticks\":$((c1 - c0)),\"hz\":100,\"notifications\":$notif,\"dbg_irqs\":$dirq,\"count\":${COUNT:-0},\"fio\":$js}"
 done
 out "{$(hdr _end)}"

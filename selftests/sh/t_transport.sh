@@ -41,15 +41,30 @@ unbind_bind() {
 	done
 }
 
+# the trigger type /proc/interrupts shows for line $1: level, edge or
+# nothing (arm64 prints Level/Edge, x86's IO-APIC its flow handler)
+irq_trigger() {
+	awk -v i="$1:" '$1 == i { if ($0 ~ /Level|fasteoi/) print "level"; else if ($0 ~ /Edge|-edge/) print "edge"; exit }' /proc/interrupts
+}
+
 # one info file per device, with the layout's version; where a driver is
-# bound (the disks, when the lane's block driver serves) its queues show
+# bound (the disks, when the lane's block driver serves) its queues show,
+# and the trigger type vmmio chose its interrupt handling by is the line's
 debugfs_info() {
-	local f n=0 q=0
+	local f n=0 q=0 irq want
 	for f in /sys/kernel/debug/vmmio/*/info; do
 		[ -f "$f" ] || continue
 		sed 's/^/# /' "$f"
 		grep -q "^version: $1 " "$f" || return 1
-		grep -q '^queue 0: size' "$f" && q=$((q + 1))
+		if grep -q '^queue 0: size' "$f"; then
+			q=$((q + 1))
+			irq=$(sed -n 's/^irq: //p' "$f")
+			want=$(irq_trigger "$irq")
+			if [ -n "$want" ] && ! grep -q "^irq_trigger: $want\$" "$f"; then
+				echo "# $f: /proc/interrupts says $want for irq $irq"
+				return 1
+			fi
+		fi
 		n=$((n + 1))
 	done
 	[ $n -eq "${RIG_NVIRTIO:-0}" ] && { [ $have_disk = 0 ] || [ $q -ge 1 ]; }
