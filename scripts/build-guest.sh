@@ -19,8 +19,20 @@ modules() {
 	mkdir -p "$out/src"
 	# only the files kbuild reads, so stale objects never leak in
 	rm -rf "$out/src/selftests/kmod"
+	# Staged, then only the files whose content changed are copied, with
+	# a new time: tar keeps the sources' times, which can be older than
+	# objects built from another version of them (another branch or
+	# worktree on this cache), and kbuild would keep those objects.
+	local stage=$out/src.stage f
+	rm -rf "$stage" && mkdir -p "$stage"
 	tar -C "$TOP" -cf - --exclude=generated Kbuild drivers include scripts/compat-probe.sh scripts/probes \
-		selftests/kmod | tar -C "$out/src" -xf -
+		selftests/kmod | tar -C "$stage" -xf -
+	(cd "$stage" && find . -type f) | while read -r f; do
+		cmp -s "$stage/$f" "$out/src/$f" && continue
+		mkdir -p "$(dirname "$out/src/$f")"
+		cp "$stage/$f" "$out/src/$f"
+	done
+	rm -rf "$stage"
 	# with the test modules (selftests/kmod/), which only the guest gets
 	# shellcheck disable=SC2046
 	make -C "$KDIR" M="$out/src" $(kver_make_args "$KVER") \
