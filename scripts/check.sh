@@ -132,12 +132,13 @@ lane_only() {
 # kernel command line; LANE_DESC says where the guest finds its slots;
 # LANE_DTB is the device tree to boot with; LANE_LOGLEVEL replaces the
 # quiet console (loglevel=1); LANE_BOOT_WATCH=SECS boots a guest whose
-# kernel never reached init within SECS a second time (run_lane)
+# kernel never reached init within SECS a second time (run_lane);
+# LANE_ONE_DEVICE=1 gives the guest the scratch disk alone
 LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
-LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH=''
+LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE=''
 lane_reset() {
 	LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
-	LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH=''
+	LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE=''
 }
 
 results=$CACHE/check/results.txt
@@ -222,6 +223,20 @@ run_lane_now() {
 	rm -f "$dir/threads.txt" "$dir/console.hung-boot.log"
 	scratch=${LANE_SCRATCH:-serial=scratch,num-queues=2${props:+,$props}}
 	echo "# lane $lane: kernel $KREL ($KPKGVER), $layout virtio-mmio, $drv drivers, $dtbname" >&2
+	# the lane's devices besides the scratch disk: none on a one-device lane
+	local others=() others_dev=() nvirtio=$NVIRTIO
+	if [ "$LANE_ONE_DEVICE" = 1 ]; then
+		nvirtio=1
+	else
+		others=(--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}"
+			--disk "driver=null-co,size=64M|serial=null0"
+			--disk "driver=null-co,size=64M,read-zeroes=on,readonly=on|serial=null1"
+			--disk "$BLKDEBUG_DRIVE|serial=null2")
+		others_dev=(-device virtio-rng-device
+			-chardev "file,id=con0,path=$dir/hvc0.out"
+			-device virtio-serial-device -device virtconsole,chardev=con0
+			-netdev user,id=net0,restrict=on -device virtio-net-device,netdev=net0)
+	fi
 	local t0=$(date +%s) agent attempt=0 watch='' sampler=''
 	while :; do
 		attempt=$((attempt + 1)) rc=0 watch=''
@@ -238,17 +253,11 @@ run_lane_now() {
 		fi
 		"$TOP/scripts/qemu-run.sh" "${LANE_QEMU[@]}" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
 			"--$layout" --timeout "$LANE_TIMEOUT" --log "$dir/console.log" \
-			--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$NVIRTIO rig.expect_disks=$expect ${LANE_LOGLEVEL:-loglevel=1} log_buf_len=4M ${only:+rig.only=$only} ${skip:+rig.skip=$skip} ${env:+rig.env=$env}${LANE_APPEND:+ $LANE_APPEND}" \
+			--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$nvirtio rig.expect_disks=$expect ${LANE_LOGLEVEL:-loglevel=1} log_buf_len=4M ${only:+rig.only=$only} ${skip:+rig.skip=$skip} ${env:+rig.env=$env}${LANE_APPEND:+ $LANE_APPEND}" \
 			--disk "file=$dir/scratch.img,format=raw|$scratch" \
-			--disk "file=$dir/fs.img,format=raw|serial=fs${props:+,$props}" \
-			--disk "driver=null-co,size=64M|serial=null0" \
-			--disk "driver=null-co,size=64M,read-zeroes=on,readonly=on|serial=null1" \
-			--disk "$BLKDEBUG_DRIVE|serial=null2" \
+			"${others[@]}" \
 			-- -qmp "unix:$dir/qmp.sock,server=on,wait=off" \
-			-device virtio-rng-device \
-			-chardev "file,id=con0,path=$dir/hvc0.out" \
-			-device virtio-serial-device -device virtconsole,chardev=con0 \
-			-netdev user,id=net0,restrict=on -device virtio-net-device,netdev=net0 \
+			"${others_dev[@]}" \
 			"${LANE_EXTRA[@]}" || rc=$?
 		if [ -n "$watch" ]; then
 			kill "$watch" 2>/dev/null || true
@@ -408,6 +417,10 @@ for kver in $KVERS; do
 		for t in $TOGGLES; do
 			run_lane "$kver" modern "$TOGGLE_DRIVERS" "$t" "${ONLY:-blk_rw,t_ext4,dmesg}"
 		done
+		# a guest with one virtio device, the scratch disk
+		LANE_ONE_DEVICE=1 LANE_SUFFIX=-1dev
+		run_lane "$kver" modern "$TOGGLE_DRIVERS" "" "${ONLY:-modules,blk_rw,t_transport,zz_unload,dmesg}"
+		lane_reset
 		# topology properties: the ioctls must report what QEMU was given
 		if [ -n "$PROPS" ]; then
 			run_lane "$kver" modern "$TOGGLE_DRIVERS" "$PROPS" \
