@@ -71,7 +71,7 @@ DRIVERS=${DRIVERS:-ours intree vmmio vblk}
 # on).  A lane whose driver set includes one that does not skips its device
 # tests with that reason; the in-tree lanes always run them.
 # QEMU virtio-blk properties, one toggle lane each (TOGGLES= for none)
-TOGGLES=${TOGGLES-packed=on event_idx=off indirect_desc=off}
+TOGGLES=${TOGGLES-packed=on event_idx=off indirect_desc=off queue_reset=off queue-size=16 queue-size=1024}
 TOGGLE_DRIVERS=${TOGGLE_DRIVERS:-ours}
 TOGGLE_KVER=${TOGGLE_KVER:-6.12}
 # the topology lane (PROPS= for none): these QEMU properties on the test
