@@ -104,6 +104,8 @@ FULL_DRIVERS=${FULL_DRIVERS:-ours}
 # the slow tests (t_churn: about 100 s, 430 s under KASAN) run in make
 # check on HEAVY_LANES only, in check-long on every lane
 HEAVY_TESTS=${HEAVY_TESTS:-t_churn}
+# the werror/rerror=stop lanes (stop_lanes)
+STOP_DRIVERS=${STOP_DRIVERS-ours intree}
 HEAVY_LANES=${HEAVY_LANES:-6.1-legacy-ours 6.12-modern-ours}
 CORE_ONLY=${CORE_ONLY:-modules,blk_rw,blk_flush,blk_ioctl,blk_badargs,t_ext4,t_virtio_devs,t_readonly,t_blkerr,t_resize,zz_unload,dmesg}
 MICROVM=${MICROVM:-1}
@@ -207,6 +209,7 @@ run_lane_now() {
 	fi
 	# the tests of other lane groups' devices do not run at all here
 	[ "$LANE_SUFFIX" = -odd ] || quiet=$quiet,t_odd
+	[ "$LANE_SUFFIX" = -stop ] || quiet=$quiet,t_stop
 	case "$drv" in
 	ours) [ $VMMIO_SERVES_IO = 1 ] && [ $VBLK_SERVES_IO = 1 ] || expect=0 ;;
 	vmmio) [ $VMMIO_SERVES_IO = 1 ] || expect=0 ;;
@@ -375,6 +378,16 @@ host_checks() {
 			printf 'fail\thost.console_bytes\tnothing from virtio_console in %s\n' "$dir/hvc0.out"
 		fi ;;
 	esac
+	# the stop lanes: QEMU paused the guest on the write and on the read
+	case "$(echo "$res" | awk -F'\t' '$2 == "t_stop.read_survives_stop" { print $1 }')" in
+	pass)
+		if grep -q '^auto-cont .* write' "$dir/console.log.qmp" 2>/dev/null &&
+			grep -q '^auto-cont .* read' "$dir/console.log.qmp"; then
+			printf 'pass\thost.paused_and_resumed\t%s\n' "$(grep -c '^auto-cont' "$dir/console.log.qmp") pauses"
+		else
+			printf 'fail\thost.paused_and_resumed\tno BLOCK_IO_ERROR stop for both the write and the read (%s)\n' "$dir/console.log.qmp"
+		fi ;;
+	esac
 	case "$(echo "$res" | awk -F'\t' '$2 == "t_ext4.leave_marker" { print $1 }')" in
 	pass) ;;
 	"") return 0 ;;
@@ -392,6 +405,27 @@ host_checks() {
 	else
 		printf 'fail\thost.marker\t/rig-marker missing or wrong\n'
 	fi
+}
+
+# stop_lanes KVER: one more disk, "stopdisk", with QEMU's werror=stop and
+# rerror=stop over blkdebug rules that fail one write and one read once:
+# QEMU pauses the guest, the qmp-agent resumes it, the request is retried
+# (selftests/sh/t_stop.sh); ours and the in-tree pair, modern layout
+stop_lanes() {
+	local kver=$1 drv img drive nvirtio=$NVIRTIO
+	for drv in $STOP_DRIVERS; do
+		img=$CACHE/check/stopdisk-$kver-$drv.img
+		rm -f "$img" && truncate -s 16M "$img"
+		drive="driver=raw,file.driver=blkdebug,file.image.driver=file,file.image.filename=$img"
+		drive+=",file.inject-error.0.event=write_aio,file.inject-error.0.iotype=write,file.inject-error.0.sector=20480,file.inject-error.0.errno=5,file.inject-error.0.once=on"
+		drive+=",file.inject-error.1.event=read_aio,file.inject-error.1.iotype=read,file.inject-error.1.sector=24576,file.inject-error.1.errno=5,file.inject-error.1.once=on"
+		LANE_EXTRA=(-drive "if=none,id=stopd,$drive"
+			-device virtio-blk-device,drive=stopd,serial=stopdisk,werror=stop,rerror=stop)
+		LANE_SUFFIX=-stop NVIRTIO=$((nvirtio + 1))
+		run_lane "$kver" modern "$drv" "" "${ONLY:-t_stop,dmesg}"
+		NVIRTIO=$nvirtio
+		lane_reset
+	done
 }
 
 lane_group matrix || KVERS=
@@ -423,6 +457,7 @@ for kver in $KVERS; do
 		LANE_ONE_DEVICE=1 LANE_SUFFIX=-1dev
 		run_lane "$kver" modern "$TOGGLE_DRIVERS" "" "${ONLY:-modules,blk_rw,t_transport,zz_unload,dmesg}"
 		lane_reset
+		stop_lanes "$kver"
 		# topology properties: the ioctls must report what QEMU was given
 		if [ -n "$PROPS" ]; then
 			run_lane "$kver" modern "$TOGGLE_DRIVERS" "$PROPS" \

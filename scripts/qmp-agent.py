@@ -6,9 +6,15 @@ Follows the guest console log; each line "# rig: qmp {json}" the guest
 prints is sent as a QMP command to SOCKET, and the reply is written to
 LOG.qmp (one line per command).  The guest then watches for the effect
 (a new disk size, a throttled device).  Ends when QEMU closes the socket.
+
+A guest cannot ask for anything while QEMU has paused it, as it does on
+an I/O error with rerror/werror=stop: on such a BLOCK_IO_ERROR event the
+agent waits a second and sends "cont" itself (QEMU then retries the
+request), and logs "auto-cont DEVICE OPERATION" to LOG.qmp.
 """
 import json
 import os
+import select
 import socket
 import sys
 import time
@@ -27,38 +33,83 @@ def connect(path, deadline):
     sys.exit("qmp-agent: no QMP socket at %s" % path)
 
 
-def command(f, sock, cmd):
-    sock.sendall(json.dumps(cmd).encode() + b"\n")
-    while True:
-        reply = json.loads(f.readline())
-        if "event" not in reply:
-            return reply
+class Monitor:
+    """QMP over SOCK, with our own line buffer so that events which arrive
+    between commands are seen (a file object's buffer would hide them
+    from select)."""
+
+    def __init__(self, sock, out):
+        self.sock, self.out, self.buf = sock, out, b""
+        self.closed = False
+
+    def _line(self, block):
+        while b"\n" not in self.buf:
+            if not block and not select.select([self.sock], [], [], 0)[0]:
+                return None
+            data = self.sock.recv(65536)
+            if not data:
+                self.closed = True
+                return None
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def _event(self, msg):
+        if msg.get("event") != "BLOCK_IO_ERROR":
+            return
+        data = msg.get("data", {})
+        if data.get("action") != "stop":
+            return
+        time.sleep(1)
+        self.command({"execute": "cont"}, log=False)
+        self.log("auto-cont %s %s" % (data.get("device") or data.get("node-name"),
+                                      data.get("operation")))
+
+    def log(self, text):
+        if self.out:
+            self.out.write(text + "\n")
+            self.out.flush()
+
+    def command(self, cmd, log=True):
+        self.sock.sendall(json.dumps(cmd).encode() + b"\n")
+        while True:
+            msg = self._line(True)
+            if msg is None:
+                return {"error": "QEMU closed the monitor"}
+            if "event" in msg:
+                self._event(msg)
+                continue
+            if log:
+                self.log(json.dumps(msg))
+            return msg
+
+    def poll(self):
+        """Handle the events that have arrived; False once QEMU is gone."""
+        while not self.closed:
+            msg = self._line(False)
+            if msg is None:
+                break
+            if "event" in msg:
+                self._event(msg)
+        return not self.closed
 
 
 def main():
     log, path = sys.argv[1], sys.argv[2]
     sock = connect(path, time.time() + 60)
-    f = sock.makefile("r")
-    json.loads(f.readline())  # greeting
-    command(f, sock, {"execute": "qmp_capabilities"})
+    mon = Monitor(sock, None)
+    mon._line(True)  # greeting
+    mon.command({"execute": "qmp_capabilities"})
     while not os.path.exists(log):
         time.sleep(0.1)
-    out = open(log + ".qmp", "a")
+    mon.out = open(log + ".qmp", "a")
     with open(log, errors="replace") as con:
         buf = ""
         while True:
+            if not mon.poll():
+                return
             chunk = con.read()
             if not chunk:
-                # QEMU gone: the socket is closed
-                sock.setblocking(False)
-                try:
-                    if sock.recv(1, socket.MSG_PEEK) == b"":
-                        return
-                except BlockingIOError:
-                    pass
-                except OSError:
-                    return
-                sock.setblocking(True)
                 time.sleep(0.05)
                 continue
             buf += chunk
@@ -66,9 +117,7 @@ def main():
             for line in lines:
                 line = line.strip("\r")
                 if line.startswith(MARK):
-                    reply = command(f, sock, json.loads(line[len(MARK):]))
-                    out.write(json.dumps(reply) + "\n")
-                    out.flush()
+                    mon.command(json.loads(line[len(MARK):]))
 
 
 if __name__ == "__main__":
