@@ -28,13 +28,12 @@ Writes PREFIX.md (also printed).
 
 import argparse
 import glob
-import json
 import os
 import re
 import sys
 
-JOB_ORDER = ["randread4k_qd1", "randread4k_qd32x2", "randwrite4k_qd32",
-             "seqread128k_qd8", "seqwrite128k_qd8", "flush4k_qd1"]
+from benchlib import JOB_ORDER, bench_records
+
 SET_ORDER = ["intree", "vmmio", "vblk", "ours"]
 
 # virtio-mmio register offsets (include/uapi/linux/virtio_mmio.h)
@@ -111,19 +110,8 @@ def parse_trace(path):
 
 def load_console(path):
     """{job: bench record} from one console log"""
-    recs = {}
-    with open(path, errors="replace") as fh:
-        for ln in fh:
-            i = ln.find("# bench: {")
-            if i < 0:
-                continue
-            try:
-                r = json.loads(ln[i + 9:].strip())
-            except ValueError:
-                continue
-            if r.get("job", "_")[0] != "_":
-                recs[r["job"]] = r
-    return recs
+    return {r["job"]: r for r, _ in bench_records(path)
+            if r and r.get("job", "_")[0] != "_"}
 
 
 def fio_ios(r):

@@ -10,38 +10,31 @@ PREFIX.png (PREFIX.svg without pngcairo)."""
 
 import argparse
 import glob
-import json
 import os
 import statistics
 import subprocess
 import sys
 
-JOB_ORDER = ["randread4k_qd1", "randread4k_qd32x2", "randwrite4k_qd32",
-             "seqread128k_qd8", "seqwrite128k_qd8", "flush4k_qd1"]
+from benchlib import JOB_ORDER, bench_records
+
 SET_ORDER = ["intree", "intree-b", "vmmio", "vblk", "ours", "nullb"]
 
 
 def load(d):
     recs, boots, na = [], [], []
     for f in sorted(glob.glob(os.path.join(d, "*.log"))):
-        with open(f, errors="replace") as fh:
-            for line in fh:
-                i = line.find("# bench: {")
-                if i < 0:
-                    continue
-                try:
-                    r = json.loads(line[i + 9:].strip())
-                except ValueError as e:
-                    na.append((os.path.basename(f), "?", "?", f"unparsable line: {e}"))
-                    continue
-                r["log"] = os.path.basename(f)
-                job = r.get("job", "?")
-                if "na" in r:
-                    na.append((r["log"], r.get("set"), job, r["na"]))
-                elif job == "_boot":
-                    boots.append(r)
-                elif job != "_end":
-                    recs.append(r)
+        for r, err in bench_records(f):
+            if err:
+                na.append((os.path.basename(f), "?", "?", err))
+                continue
+            r["log"] = os.path.basename(f)
+            job = r.get("job", "?")
+            if "na" in r:
+                na.append((r["log"], r.get("set"), job, r["na"]))
+            elif job == "_boot":
+                boots.append(r)
+            elif job != "_end":
+                recs.append(r)
     return recs, boots, na
 
 

@@ -80,21 +80,19 @@ odd_qemu_args() {
 }
 
 odd_lanes() {
-	local kver nvirtio=$NVIRTIO
+	local kver
 	for kver in $ODD_KVERS; do
 		genv=$("$TOP/scripts/build-guest.sh" "$kver") || die "building the $kver guest failed"
 		eval "$genv"
 		odd_qemu_args 32
 		LANE_SUFFIX=-odd
-		# rig.nvirtio counts every virtio device of the lane
-		NVIRTIO=$((nvirtio + ODD_NDEV))
+		LANE_EXTRA_DEVICES=$ODD_NDEV
 		case "$kver" in
 		6.1) run_lane "$kver" legacy ours "" "${ONLY:-$ODD_ONLY}" "ODD_MANY=$ODD_MANY" ;;
 		*)
 			run_lane "$kver" modern ours "" "${ONLY:-$ODD_ONLY}" "ODD_MANY=$ODD_MANY"
 			run_lane "$kver" modern intree "" "${ONLY:-$ODD_ONLY}" "ODD_MANY=$ODD_MANY" ;;
 		esac
-		NVIRTIO=$nvirtio
 		lane_reset
 	done
 }

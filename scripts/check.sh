@@ -135,12 +135,13 @@ lane_only() {
 # LANE_DTB is the device tree to boot with; LANE_LOGLEVEL replaces the
 # quiet console (loglevel=1); LANE_BOOT_WATCH=SECS boots a guest whose
 # kernel never reached init within SECS a second time (run_lane);
-# LANE_ONE_DEVICE=1 gives the guest the scratch disk alone
+# LANE_ONE_DEVICE=1 gives the guest the scratch disk alone;
+# LANE_EXTRA_DEVICES counts the virtio devices LANE_EXTRA adds
 LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
-LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE=''
+LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE='' LANE_EXTRA_DEVICES=0
 lane_reset() {
 	LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
-	LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE=''
+	LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE='' LANE_EXTRA_DEVICES=0
 }
 
 results=$CACHE/check/results.txt
@@ -158,14 +159,11 @@ pool_run() {
 	local part
 	part_seq=$((part_seq + 1))
 	part=$parts/$(printf '%03d' "$part_seq")
-	if [ "$CHECK_JOBS" -le 1 ]; then
-		"$@" >"$part" || printf 'fail\tcheck.part_%s\t%s exited with an error\n' "$part_seq" "$1" >>"$part"
-		return 0
-	fi
 	while [ "$(jobs -rp | wc -l)" -ge "$CHECK_JOBS" ]; do
 		wait -n || true
 	done
 	{ "$@" || printf 'fail\tcheck.part_%s\t%s exited with an error\n' "$part_seq" "$1"; } >"$part" &
+	[ "$CHECK_JOBS" -gt 1 ] || wait $!
 }
 pool_join() {
 	wait || true
@@ -229,7 +227,7 @@ run_lane_now() {
 	scratch=${LANE_SCRATCH:-serial=scratch,num-queues=2${props:+,$props}}
 	echo "# lane $lane: kernel $KREL ($KPKGVER), $layout virtio-mmio, $drv drivers, $dtbname" >&2
 	# the lane's devices besides the scratch disk: none on a one-device lane
-	local others=() others_dev=() nvirtio=$NVIRTIO
+	local others=() others_dev=() nvirtio=$((NVIRTIO + LANE_EXTRA_DEVICES))
 	if [ "$LANE_ONE_DEVICE" = 1 ]; then
 		nvirtio=1
 	else
@@ -412,7 +410,7 @@ host_checks() {
 # QEMU pauses the guest, the qmp-agent resumes it, the request is retried
 # (selftests/sh/t_stop.sh); ours and the in-tree pair, modern layout
 stop_lanes() {
-	local kver=$1 drv img drive nvirtio=$NVIRTIO
+	local kver=$1 drv img drive
 	for drv in $STOP_DRIVERS; do
 		img=$CACHE/check/stopdisk-$kver-$drv.img
 		rm -f "$img" && truncate -s 16M "$img"
@@ -421,9 +419,8 @@ stop_lanes() {
 		drive+=",file.inject-error.1.event=read_aio,file.inject-error.1.iotype=read,file.inject-error.1.sector=24576,file.inject-error.1.errno=5,file.inject-error.1.once=on"
 		LANE_EXTRA=(-drive "if=none,id=stopd,$drive"
 			-device virtio-blk-device,drive=stopd,serial=stopdisk,werror=stop,rerror=stop)
-		LANE_SUFFIX=-stop NVIRTIO=$((nvirtio + 1))
+		LANE_SUFFIX=-stop LANE_EXTRA_DEVICES=1
 		run_lane "$kver" modern "$drv" "" "${ONLY:-t_stop,dmesg}"
-		NVIRTIO=$nvirtio
 		lane_reset
 	done
 }

@@ -78,20 +78,16 @@ static void vmmio_dispatch(struct vmmio_device *vm, int irq, u32 status)
 static irqreturn_t vmmio_interrupt(int irq, void *opaque)
 {
 	struct vmmio_device *vm = opaque;
-	unsigned int rounds;
+	unsigned int rounds, max_rounds = vm->irq_level ? 1 : VMMIO_IRQ_ROUNDS;
 	u32 status;
 
-	for (rounds = 0; rounds < VMMIO_IRQ_ROUNDS; rounds++) {
+	for (rounds = 0; rounds < max_rounds; rounds++) {
 		status = vmmio_read(vm, VIRTIO_MMIO_INTERRUPT_STATUS);
 		if (!status)
 			break;
 		vmmio_write(vm, VIRTIO_MMIO_INTERRUPT_ACK, status);
 		WRITE_ONCE(vm->stats.interrupts, vm->stats.interrupts + 1);
 		vmmio_dispatch(vm, irq, status);
-		if (vm->irq_level) {
-			rounds++;
-			break;
-		}
 	}
 	if (!rounds) {
 		/* another device on a shared line, or a stray edge */

@@ -239,6 +239,12 @@ tap_plan() { echo "TAP version 13"; echo "1..$1"; }
 tap_ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N $1"; }
 tap_not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAIL=$((TAP_FAIL + 1)); echo "not ok $TAP_N $1"; }
 tap_skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N $1 # SKIP $2"; }
+# tap_skip_all REASON NAME...: skip every case of a test
+tap_skip_all() {
+	local reason=$1 n
+	shift
+	for n in "$@"; do tap_skip "$n" "$reason"; done
+}
 # tap_check NAME CMD...: ok if CMD succeeds, with its output as diagnostics
 tap_check() {
 	local name=$1 out

@@ -18,9 +18,7 @@ tiny_disk_two_sectors rodiscard_refuses_writes rodiscard_refuses_discard
 no_warn_in_log"
 tap_plan "$(echo $CASES | wc -w)"
 if [ -z "$ODD_MANY" ] || [ -n "$SCRATCH_REASON" ]; then
-	for c in $CASES; do
-		tap_skip "$c" "${SCRATCH_REASON:-no odd disks in this lane (scripts/check-odd.sh)}"
-	done
+	tap_skip_all "${SCRATCH_REASON:-no odd disks in this lane (scripts/check-odd.sh)}" $CASES
 	exit 0
 fi
 

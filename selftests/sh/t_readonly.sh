@@ -8,7 +8,7 @@
 tap_plan 4
 ALL="reported_read_only write_refused setrw_cannot_override reads_work"
 R=$(rig_disk_by_serial null1) || {
-	for n in $ALL; do tap_skip $n "${SCRATCH_REASON:-no null1 disk}"; done
+	tap_skip_all "${SCRATCH_REASON:-no null1 disk}" $ALL
 	exit 0
 }
 ro_reported() {

@@ -31,7 +31,7 @@ DBG=/sys/kernel/debug/vblk
 ALL="slow_completions lost_interrupts_recovered needs_reset_recovered timeout_reset_recovered ext4_across_reset dead_disk_fails_io reload_after_dead stuck_device_waited stuck_device_reset"
 
 skip_all() {
-	for n in $ALL; do tap_skip "$n" "$1"; done
+	tap_skip_all "$1" $ALL
 	exit 0
 }
 S=$(rig_disk_by_serial scratch) || skip_all "${SCRATCH_REASON:-no scratch disk}"

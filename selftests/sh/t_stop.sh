@@ -13,7 +13,7 @@
 tap_plan 5
 ALL="write_survives_stop data_written read_survives_stop other_io_works no_errors_logged"
 D=$(rig_disk_by_serial stopdisk) || {
-	for n in $ALL; do tap_skip $n "${SCRATCH_REASON:-no stopdisk (only the stop lanes have it)}"; done
+	tap_skip_all "${SCRATCH_REASON:-no stopdisk (only the stop lanes have it)}" $ALL
 	exit 0
 }
 dmesg_mark
