@@ -38,6 +38,7 @@ struct vblk_vq_stats {
 	u64 irqs_dropped;	/* ... ignored by the drop_irqs fault knob */
 	u64 irqs_delayed;	/* ... deferred by the delay_ms fault knob */
 	u64 polls;		/* poll calls that found completions */
+	u64 batched;		/* interrupt completions ended in a batch */
 	u64 err_ioerr;		/* completions with VIRTIO_BLK_S_IOERR */
 	u64 err_unsupp;		/* ... VIRTIO_BLK_S_UNSUPP */
 	u64 err_other;		/* ... any other status byte */

@@ -56,11 +56,11 @@ DEFINE_SHOW_ATTRIBUTE(vblk_config);
 static void vblk_stats_line(struct seq_file *m, const char *name,
 			    const struct vblk_vq_stats *s)
 {
-	seq_printf(m, "%-12s %10llu %10llu %8llu %8llu %8llu %8llu %8llu %6llu %6llu %6llu %7llu %7llu\n",
+	seq_printf(m, "%-12s %10llu %10llu %8llu %8llu %8llu %8llu %8llu %6llu %6llu %6llu %7llu %7llu %8llu\n",
 		   name, s->dispatched, s->completed,
 		   s->dispatched - s->completed, s->kicks, s->irqs, s->polls,
 		   s->ring_full, s->err_ioerr, s->err_unsupp, s->err_other,
-		   s->irqs_dropped, s->irqs_delayed);
+		   s->irqs_dropped, s->irqs_delayed, s->batched);
 }
 
 static int vblk_queues_show(struct seq_file *m, void *unused)
@@ -69,10 +69,10 @@ static int vblk_queues_show(struct seq_file *m, void *unused)
 	struct vblk_vq_stats sum = { 0 };
 	unsigned int i;
 
-	seq_printf(m, "%-12s %10s %10s %8s %8s %8s %8s %8s %6s %6s %6s %7s %7s\n",
+	seq_printf(m, "%-12s %10s %10s %8s %8s %8s %8s %8s %6s %6s %6s %7s %7s %8s\n",
 		   "queue", "dispatched", "completed", "inflight", "kicks",
 		   "irqs", "polls", "full", "ioerr", "unsupp", "other",
-		   "dropped", "delayed");
+		   "dropped", "delayed", "batched");
 	for (i = 0; i < vblk->nr_vqs; i++) {
 		struct vblk_vq_stats s;
 
@@ -91,6 +91,7 @@ static int vblk_queues_show(struct seq_file *m, void *unused)
 		sum.err_other += s.err_other;
 		sum.irqs_dropped += s.irqs_dropped;
 		sum.irqs_delayed += s.irqs_delayed;
+		sum.batched += s.batched;
 	}
 	vblk_stats_line(m, "total", &sum);
 	return 0;

@@ -19,6 +19,7 @@ if [ -z "$S" ] || [ -z "$F" ]; then
 		cache_type_bad_value_refused fio_verify_crc32c_qd32 \
 		rmmod_refused_while_mounted bad_params_refused debugfs_counters \
 		poll_queue_hipri multiqueue_used batch_submit_fewer_kicks \
+		irq_completions_batched \
 		rmmod_refused_during_fio \
 		suspend_resume_during_fio unbind_during_fio disks_back_after; do
 		tap_skip $n "${SCRATCH_REASON:-no disks with serials scratch and fs}"
@@ -229,6 +230,23 @@ batch_kicks() {
 	[ "$after" -gt "$before" ]
 }
 
+# QD32 on the scratch disk (no I/O scheduler: two hardware queues): the
+# interrupt path ends every completion it finds (no errors here) in a batch
+irq_batch_counts() {
+	awk '$1 == "total" { print $3, $6, $14 }' "$DBG/${S#/dev/}/queues"
+}
+irq_batch() {
+	local before after
+	before=$(irq_batch_counts)
+	fio_verify 8M || return 1
+	sed 's/^/# /' "$DBG/${S#/dev/}/queues"
+	after=$(irq_batch_counts)
+	echo "$before $after" | awk '{
+		c = $4 - $1; i = $5 - $2; b = $6 - $3
+		printf "# completions %d, interrupts %d, ended in batches %d\n", c, i, b
+		exit !(b > 0 && b == c) }'
+}
+
 tap_check serial_matches serial_matches
 tap_check cache_type_write_back cache_is "$S" "write back"
 tap_check cache_type_switch cache_switch
@@ -248,12 +266,14 @@ if [ "$B" = vblk ]; then
 	fi
 	S=$(rig_wait_disk scratch 50)
 	with_fio tap_check_v batch_submit_fewer_kicks batch_kicks
+	with_fio tap_check_v irq_completions_batched irq_batch
 else
 	tap_skip bad_params_refused "vblk's own parameters"
 	tap_skip debugfs_counters "vblk's own debugfs"
 	tap_skip multiqueue_used "vblk's own debugfs counts per queue"
 	tap_skip poll_queue_hipri "vblk's own debugfs counts polls"
 	tap_skip batch_submit_fewer_kicks "vblk's own debugfs counts kicks"
+	tap_skip irq_completions_batched "vblk's own debugfs counts batches"
 fi
 S=$(rig_wait_disk scratch 50)
 with_fio tap_check_v rmmod_refused_during_fio rmmod_during_fio
