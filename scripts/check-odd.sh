@@ -84,6 +84,8 @@ odd_lanes() {
 	for kver in $ODD_KVERS; do
 		genv=$("$TOP/scripts/build-guest.sh" "$kver") || die "building the $kver guest failed"
 		eval "$genv"
+		# the odd disks and plain ones fill every slot
+		LANE_LOAD_DISKS=0
 		odd_qemu_args 32
 		LANE_SUFFIX=-odd
 		LANE_EXTRA_DEVICES=$ODD_NDEV

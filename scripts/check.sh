@@ -107,7 +107,7 @@ HEAVY_TESTS=${HEAVY_TESTS:-t_churn}
 # the werror/rerror=stop lanes (stop_lanes)
 STOP_DRIVERS=${STOP_DRIVERS-ours intree}
 HEAVY_LANES=${HEAVY_LANES:-6.1-legacy-ours 6.12-modern-ours}
-CORE_ONLY=${CORE_ONLY:-modules,blk_rw,blk_flush,blk_ioctl,blk_badargs,t_ext4,t_virtio_devs,t_readonly,t_blkerr,t_resize,zz_unload,dmesg}
+CORE_ONLY=${CORE_ONLY:-modules,blk_rw,blk_flush,blk_ioctl,blk_badargs,t_ext4,t_load,t_virtio_devs,t_readonly,t_blkerr,t_resize,zz_unload,dmesg}
 MICROVM=${MICROVM:-1}
 MICROVM_DRIVERS=${MICROVM_DRIVERS:-ours}
 QEMU10=${QEMU10:-1}
@@ -136,12 +136,15 @@ lane_only() {
 # quiet console (loglevel=1); LANE_BOOT_WATCH=SECS boots a guest whose
 # kernel never reached init within SECS a second time (run_lane);
 # LANE_ONE_DEVICE=1 gives the guest the scratch disk alone;
-# LANE_EXTRA_DEVICES counts the virtio devices LANE_EXTRA adds
+# LANE_EXTRA_DEVICES counts the virtio devices LANE_EXTRA adds;
+# LANE_LOAD_DISKS t_load's disks (load1.., 3; 0 where slots are few)
 LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
 LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE='' LANE_EXTRA_DEVICES=0
+LANE_LOAD_DISKS=3
 lane_reset() {
 	LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
 	LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE='' LANE_EXTRA_DEVICES=0
+	LANE_LOAD_DISKS=3
 }
 
 results=$CACHE/check/results.txt
@@ -175,7 +178,8 @@ t_start=$(date +%s)
 # fail alone (selftests/dts/)
 dtb=$CACHE/build/virt-broken-nodes.dtb
 "$TOP/scripts/build-dtb.sh" "$TOP/selftests/dts/virt-broken-nodes.dts" "$dtb"
-# virtio devices in every lane: 5 disks, rng, console, net
+# virtio devices in every lane: 5 disks, rng, console, net (and the
+# LANE_LOAD_DISKS)
 NVIRTIO=8
 # the null2 disk answers EIO where selftests/sh/t_blkerr.sh expects it:
 # QEMU's blkdebug under a raw format node (which fires the read_aio,
@@ -227,7 +231,7 @@ run_lane_now() {
 	scratch=${LANE_SCRATCH:-serial=scratch,num-queues=2${props:+,$props}}
 	echo "# lane $lane: kernel $KREL ($KPKGVER), $layout virtio-mmio, $drv drivers, $dtbname" >&2
 	# the lane's devices besides the scratch disk: none on a one-device lane
-	local others=() others_dev=() nvirtio=$((NVIRTIO + LANE_EXTRA_DEVICES))
+	local others=() others_dev=() nvirtio=$((NVIRTIO + LANE_LOAD_DISKS + LANE_EXTRA_DEVICES)) i
 	if [ "$LANE_ONE_DEVICE" = 1 ]; then
 		nvirtio=1
 	else
@@ -235,6 +239,11 @@ run_lane_now() {
 			--disk "driver=null-co,size=64M|serial=null0"
 			--disk "driver=null-co,size=64M,read-zeroes=on,readonly=on|serial=null1"
 			--disk "$BLKDEBUG_DRIVE|serial=null2")
+		# t_load's disks: raw files with two virtqueues each
+		for i in $(seq 1 "$LANE_LOAD_DISKS"); do
+			truncate -s 64M "$dir/load$i.img"
+			others+=(--disk "file=$dir/load$i.img,format=raw|serial=load$i,num-queues=2")
+		done
 		others_dev=(-device virtio-rng-device
 			-chardev "file,id=con0,path=$dir/hvc0.out"
 			-device virtio-serial-device -device virtconsole,chardev=con0
@@ -564,6 +573,8 @@ if lane_group microvm && [ "$MICROVM" = 1 ]; then
 	# Such a guest has not run any of our code yet: boot it again.
 	LANE_BOOT_WATCH=120
 	echo "# microvm: kernel $KREL, Debian package $KPKGVER" >&2
+	# microvm has 8 slots, all taken by the lane's usual devices
+	LANE_LOAD_DISKS=0
 	LANE_QEMU=(--machine 'microvm,acpi=on')
 	LANE_SUFFIX=-microvm-acpi LANE_DESC="x86_64 microvm, slots from ACPI (LNRO0005)"
 	for drv in $MICROVM_DRIVERS; do
