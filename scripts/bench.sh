@@ -35,12 +35,36 @@
 #                       notifies, interrupts per I/O, also printed).
 #                       ROUNDS=0 COUNT=1 does only the counting boots
 #   COUNT_IOS=20000     I/Os per fio thread in the counting boots
+#   SCALE=0             1: the scale mode instead of fio: per round, each
+#                       set in SETS (default "intree ours" here) boots once
+#                       per queue size in SCALE_QSIZES with SCALE_DISKS
+#                       null-co disks and no driver loaded;
+#                       selftests/bench/scale.sh times the modprobe until
+#                       every /dev/vdX exists and the rmmod, and reads
+#                       /proc/meminfo before, loaded and after;
+#                       scripts/bench-scale.py writes
+#                       results/bench-ID.scale.md (also printed)
+#   SCALE_DISKS=32      disks in a scale boot (the virt board has 32 slots:
+#                       QEMU refuses a 33rd virtio-mmio device)
+#   SCALE_QSIZES="256 1024"  the disks' queue-size property, one boot per
+#                       value.  QEMU's virtio-mmio offers QueueNumMax 1024
+#                       whatever it says (the guest takes 1024-entry
+#                       rings either way); the property sets the device's
+#                       seg_max (queue-size - 2)
 #   V=1                 show the guest consoles
-# e.g.  ROUNDS=2 RUNTIME=2 make bench;  SETS="intree vmmio ours" make bench
+# e.g.  ROUNDS=2 RUNTIME=2 make bench;  SETS="intree vmmio ours" make bench;
+#       SCALE=1 ROUNDS=3 make bench
 . "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-5}
-SETS=${SETS:-intree vmmio ours}
+SCALE=${SCALE:-0}
+SCALE_DISKS=${SCALE_DISKS:-32}
+SCALE_QSIZES=${SCALE_QSIZES:-256 1024}
+if [ "$SCALE" = 1 ]; then
+	SETS=${SETS:-intree ours}
+else
+	SETS=${SETS:-intree vmmio ours}
+fi
 JOBS=${JOBS:-}
 RUNTIME=${RUNTIME:-3}
 KVER=${KVER:-6.1}
@@ -59,6 +83,13 @@ case "$LAYOUT" in legacy|modern) ;; *) die "LAYOUT must be legacy or modern" ;; 
 case "$TIMING" in icount|wall) ;; *) die "TIMING must be icount or wall" ;; esac
 case "$COUNT" in 0|1) ;; *) die "COUNT must be 0 or 1" ;; esac
 case "$COUNT_IOS" in ''|*[!0-9]*|0) die "COUNT_IOS must be a positive number" ;; esac
+case "$SCALE" in 0|1) ;; *) die "SCALE must be 0 or 1" ;; esac
+case "$SCALE_DISKS" in ''|*[!0-9]*|0) die "SCALE_DISKS must be a positive number" ;; esac
+[ "$SCALE_DISKS" -le 32 ] || die "SCALE_DISKS: the virt board has 32 virtio-mmio slots"
+for q in $SCALE_QSIZES; do
+	case "$q" in 4|8|16|32|64|128|256|512|1024) ;; *) die "queue-size '$q': a power of two, 4..1024" ;; esac
+done
+[ "$SCALE" = 0 ] || [ "$COUNT" = 0 ] || die "SCALE=1 and COUNT=1 are separate runs"
 case "$ROUNDS" in ''|*[!0-9]*) die "ROUNDS must be a number" ;; esac
 [ "$ROUNDS" -gt 0 ] || [ "$COUNT" = 1 ] || die "ROUNDS=0 needs COUNT=1"
 for s in $SETS; do
@@ -71,7 +102,11 @@ mkdir -p "$dir" "$TOP/results"
 t_start=$(date +%s)
 qemu_timing_note=
 [ "$TIMING" = icount ] && qemu_timing_note=" ICOUNT_SHIFT=$ICOUNT_SHIFT"
-env_line="ROUNDS=$ROUNDS SETS=\"$SETS\" JOBS=\"${JOBS:-all}\" RUNTIME=$RUNTIME KVER=$KVER LAYOUT=$LAYOUT BACKEND=$BACKEND TIMING=$TIMING${qemu_timing_note:-}"
+if [ "$SCALE" = 1 ]; then
+	env_line="SCALE=1 ROUNDS=$ROUNDS SETS=\"$SETS\" SCALE_DISKS=$SCALE_DISKS SCALE_QSIZES=\"$SCALE_QSIZES\" KVER=$KVER LAYOUT=$LAYOUT TIMING=$TIMING${qemu_timing_note:-}"
+else
+	env_line="ROUNDS=$ROUNDS SETS=\"$SETS\" JOBS=\"${JOBS:-all}\" RUNTIME=$RUNTIME KVER=$KVER LAYOUT=$LAYOUT BACKEND=$BACKEND TIMING=$TIMING${qemu_timing_note:-}"
+fi
 [ "$COUNT" = 1 ] && env_line+=" COUNT=1 COUNT_IOS=$COUNT_IOS"
 echo "# bench $id: $env_line" >&2
 
@@ -111,6 +146,35 @@ boot() {
 	echo "  [bench] $name round $round: $(grep -c '^# bench: ' "$log") lines, $(($(date +%s) - t0))s (qemu rc=$rc)" >&2
 	[ $rc = 0 ] || echo "# bench: {\"set\":\"$name\",\"round\":$round,\"job\":\"_boot\",\"na\":\"qemu exited with $rc\"}" >>"$log"
 }
+
+# the scale mode: per round and queue size, each set boots once (the
+# order rotates every round) with SCALE_DISKS small null-co disks; the
+# guest (selftests/bench/scale.sh) loads and unloads the drivers itself
+if [ "$SCALE" = 1 ]; then
+	facts="$(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(qemu-system-aarch64 --version | head -n1), guest kernel $KREL ($KPKGVER), -smp 2, 1024 MiB, $LAYOUT virtio-mmio, $SCALE_DISKS null-co disks of 64 MiB, timing $TIMING${qemu_timing[*]:+ (${qemu_timing[*]})}"
+	read -ra scale_sets <<<"$SETS"
+	n=${#scale_sets[@]}
+	for r in $(seq 1 "$ROUNDS"); do
+		for q in $SCALE_QSIZES; do
+			scale_disks=()
+			for i in $(seq 1 "$SCALE_DISKS"); do
+				scale_disks+=(--disk "driver=null-co,size=64M,read-zeroes=on|serial=scale-$i,queue-size=$q")
+			done
+			for k in $(seq 0 $((n - 1))); do
+				s=${scale_sets[$(((k + r - 1) % n))]}
+				log=$dir/$s-q$q-r$r.log t0=$(date +%s) rc=0
+				"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" \
+					"--$LAYOUT" --smp 2 --timeout 300 --log "$log" \
+					--append "rig.mode=bench rig.drivers=$s rig.bench_set=$s rig.bench_round=$r rig.bench_scale=$SCALE_DISKS rig.bench_qsize=$q loglevel=1" \
+					"${scale_disks[@]}" -- "${qemu_timing[@]}" "${EXTRA[@]}" || rc=$?
+				echo "  [scale] $s queue-size $q round $r: $(($(date +%s) - t0))s (qemu rc=$rc)" >&2
+				[ $rc = 0 ] || echo "# scale: {\"set\":\"$s\",\"round\":$r,\"qsize\":\"$q\",\"na\":\"qemu exited with $rc\"}" >>"$log"
+			done
+		done
+	done
+	exec python3 "$TOP/scripts/bench-scale.py" --dir "$dir" --id "$id" --out "$TOP/results/bench-$id.scale" \
+		--command "$env_line $cmdline" --facts "$facts" --elapsed "$(($(date +%s) - t_start))"
+fi
 
 # the sets of one round: intree twice (A/A), then the others
 round_sets=()

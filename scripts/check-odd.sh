@@ -85,7 +85,7 @@ odd_lanes() {
 		genv=$("$TOP/scripts/build-guest.sh" "$kver") || die "building the $kver guest failed"
 		eval "$genv"
 		# the odd disks and plain ones fill every slot
-		LANE_LOAD_DISKS=0
+		LANE_LOAD_DISKS=0 LANE_BIG_DISK=0
 		odd_qemu_args 32
 		LANE_SUFFIX=-odd
 		LANE_EXTRA_DEVICES=$ODD_NDEV

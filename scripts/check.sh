@@ -137,14 +137,15 @@ lane_only() {
 # kernel never reached init within SECS a second time (run_lane);
 # LANE_ONE_DEVICE=1 gives the guest the scratch disk alone;
 # LANE_EXTRA_DEVICES counts the virtio devices LANE_EXTRA adds;
-# LANE_LOAD_DISKS t_load's disks (load1.., 3; 0 where slots are few)
+# LANE_LOAD_DISKS t_load's disks (load1.., 3; 0 where slots are few);
+# LANE_BIG_DISK t_big's 8 TiB disk (1; 0 where slots are few)
 LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
 LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE='' LANE_EXTRA_DEVICES=0
-LANE_LOAD_DISKS=3
+LANE_LOAD_DISKS=3 LANE_BIG_DISK=1
 lane_reset() {
 	LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
 	LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE='' LANE_EXTRA_DEVICES=0
-	LANE_LOAD_DISKS=3
+	LANE_LOAD_DISKS=3 LANE_BIG_DISK=1
 }
 
 results=$CACHE/check/results.txt
@@ -179,8 +180,27 @@ t_start=$(date +%s)
 dtb=$CACHE/build/virt-broken-nodes.dtb
 "$TOP/scripts/build-dtb.sh" "$TOP/selftests/dts/virt-broken-nodes.dts" "$dtb"
 # virtio devices in every lane: 5 disks, rng, console, net (and the
-# LANE_LOAD_DISKS)
+# LANE_LOAD_DISKS and LANE_BIG_DISK)
 NVIRTIO=8
+# t_big's disk: a sparse 8 TiB raw file (2^34 sectors) with a GPT whose
+# second partition starts past 2^32 sectors (2 TiB: where 32-bit sector
+# numbers wrap) and whose third ends at the last usable sector (the
+# backup table's 33 sectors follow).  START:SIZE in sectors, "/" between
+# partitions (rig.env separates with commas); the guest checks the
+# kernel found exactly these.
+BIG_BYTES=8796093022208
+BIG_PARTS=2048:2097152/4294969344:4294967296/17177772032:2097119
+# big_disk_image FILE: the image, and FILE.gpt its table as sfdisk dumps
+# it (host_checks compares after the guest has written to the disk)
+big_disk_image() {
+	local p start size
+	rm -f "$1" && truncate -s "$BIG_BYTES" "$1"
+	for p in ${BIG_PARTS//\// }; do
+		start=${p%%:*} size=${p#*:}
+		echo "start=$start, size=$size, type=linux"
+	done | sfdisk -q -X gpt "$1" >/dev/null || return 1
+	sfdisk -d "$1" >"$1.gpt" 2>&1
+}
 # the null2 disk answers EIO where selftests/sh/t_blkerr.sh expects it:
 # QEMU's blkdebug under a raw format node (which fires the read_aio,
 # write_aio and flush_to_disk events that arm the rules) over null-co.
@@ -231,7 +251,7 @@ run_lane_now() {
 	scratch=${LANE_SCRATCH:-serial=scratch,num-queues=2${props:+,$props}}
 	echo "# lane $lane: kernel $KREL ($KPKGVER), $layout virtio-mmio, $drv drivers, $dtbname" >&2
 	# the lane's devices besides the scratch disk: none on a one-device lane
-	local others=() others_dev=() nvirtio=$((NVIRTIO + LANE_LOAD_DISKS + LANE_EXTRA_DEVICES)) i
+	local others=() others_dev=() nvirtio=$((NVIRTIO + LANE_LOAD_DISKS + LANE_BIG_DISK + LANE_EXTRA_DEVICES)) i
 	if [ "$LANE_ONE_DEVICE" = 1 ]; then
 		nvirtio=1
 	else
@@ -244,6 +264,11 @@ run_lane_now() {
 			truncate -s 64M "$dir/load$i.img"
 			others+=(--disk "file=$dir/load$i.img,format=raw|serial=load$i,num-queues=2")
 		done
+		if [ "$LANE_BIG_DISK" = 1 ]; then
+			big_disk_image "$dir/big.img" || echo "  [lane $lane] cannot write the GPT of big.img (sfdisk)" >&2
+			others+=(--disk "file=$dir/big.img,format=raw|serial=big")
+			env=${env:+$env,}BIG_BYTES=$BIG_BYTES,BIG_PARTS=$BIG_PARTS
+		fi
 		others_dev=(-device virtio-rng-device
 			-chardev "file,id=con0,path=$dir/hvc0.out"
 			-device virtio-serial-device -device virtconsole,chardev=con0
@@ -395,6 +420,15 @@ host_checks() {
 			printf 'fail\thost.paused_and_resumed\tno BLOCK_IO_ERROR stop for both the write and the read (%s)\n' "$dir/console.log.qmp"
 		fi ;;
 	esac
+	# t_big wrote the disk's last sectors (the backup GPT) and put them
+	# back, and wrote past the end: both tables must be as written
+	if [ -f "$dir/big.img.gpt" ] && echo "$res" | grep -q '	t_big\.'; then
+		if sfdisk -d "$dir/big.img" 2>&1 | cmp -s - "$dir/big.img.gpt"; then
+			printf 'pass\thost.big_gpt_intact\t\n'
+		else
+			printf 'fail\thost.big_gpt_intact\t%s\n' "$(sfdisk -d "$dir/big.img" 2>&1 | diff "$dir/big.img.gpt" - | grep '^[<>]' | head -n 2 | tr '\n' ' ')"
+		fi
+	fi
 	case "$(echo "$res" | awk -F'\t' '$2 == "t_ext4.leave_marker" { print $1 }')" in
 	pass) ;;
 	"") return 0 ;;
@@ -574,7 +608,7 @@ if lane_group microvm && [ "$MICROVM" = 1 ]; then
 	LANE_BOOT_WATCH=120
 	echo "# microvm: kernel $KREL, Debian package $KPKGVER" >&2
 	# microvm has 8 slots, all taken by the lane's usual devices
-	LANE_LOAD_DISKS=0
+	LANE_LOAD_DISKS=0 LANE_BIG_DISK=0
 	LANE_QEMU=(--machine 'microvm,acpi=on')
 	LANE_SUFFIX=-microvm-acpi LANE_DESC="x86_64 microvm, slots from ACPI (LNRO0005)"
 	for drv in $MICROVM_DRIVERS; do

@@ -7,7 +7,8 @@
 PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
 	qemu-system-x86
 	qemu-utils cpio device-tree-compiler sparse e2fsprogs kmod xz-utils
-	zstd dpkg-dev perl python3 file bc flex bison dwarves gnuplot-nox"
+	zstd dpkg-dev perl python3 file bc flex bison dwarves gnuplot-nox
+	fdisk"
 
 missing=()
 for p in $PKGS; do

@@ -10,6 +10,9 @@
 #   rig.bench_jobs=a,b,...   jobs to run (default: all, see job_args)
 #   rig.bench_dev=nullb      bench on null_blk instead of the virtio disk
 #                            with serial "bench"
+#   rig.bench_scale=N        scale mode (scripts/bench.sh SCALE=1): no fio,
+#                            selftests/bench/scale.sh measures the probe,
+#                            memory and unload of N disks
 #   rig.bench_count=N        counting mode (scripts/bench.sh COUNT=1): each
 #                            job does N I/Os per fio thread (--number_ios,
 #                            not time-based, no ramp) between two console
@@ -34,6 +37,7 @@ for arg in $(cat /proc/cmdline); do
 	rig.bench_jobs=*) JOBS=$(echo "${arg#*=}" | tr , ' ') ;;
 	rig.bench_dev=*) DEV_KIND=${arg#*=} ;;
 	rig.bench_count=*) COUNT=${arg#*=} ;;
+	rig.bench_scale=*) exec /rig/bench/scale.sh ;;
 	esac
 done
 ALL_JOBS="randread4k_qd1 randread4k_qd32x2 randwrite4k_qd32 seqread128k_qd8 seqwrite128k_qd8 flush4k_qd1"
