@@ -7,10 +7,14 @@
 # hardware queue to the CPUs of its vector's affinity (map_queues by the
 # transport's affinity), so I/O submitted on a CPU completes through the
 # vector of that CPU's queue.  Driver-agnostic: vblk and virtio_blk name
-# their queues alike (req.N), which is what /proc/interrupts shows.
+# their queues alike (req.N), which is what /proc/interrupts shows.  And
+# the device has the interface the lane asked QEMU for: a modern one
+# negotiates VIRTIO_F_VERSION_1, a transitional one with its modern
+# interface off cannot.
 . /rig/lib.sh
-tap_plan 3
-CASES="vector_per_request_queue hw_queue_cpus_match_vector_affinity io_completes_on_each_vector"
+tap_plan 4
+CASES="interface_matches_layout vector_per_request_queue
+	hw_queue_cpus_match_vector_affinity io_completes_on_each_vector"
 
 if ! S=$(rig_disk_by_serial scratch); then
 	# shellcheck disable=SC2086 # one word a case
@@ -29,6 +33,18 @@ irq_on_cpu() { awk -v i="$1:" -v c="$2" '$1 == i { print $(c + 2) }' /proc/inter
 # a CPU list ("0-1", "0, 1", "0,2-3") as one CPU a line
 cpus() {
 	echo "$1" | tr ',' '\n' | tr -d ' ' | awk -F- 'NF { for (c = $1; c <= (NF > 1 ? $2 : $1); c++) print c }'
+}
+
+# VIRTIO_F_VERSION_1 is bit 32: character 33 of the features file
+interface() {
+	local v1
+	v1=$(cut -c33 "/sys/bus/virtio/devices/$VDEV/features")
+	echo "# $VDEV: PCI device $(cat "/sys/bus/virtio/devices/$VDEV/../device"), VERSION_1 $v1, lane layout $RIG_LAYOUT"
+	case "$RIG_LAYOUT" in
+	modern) [ "$v1" = 1 ] ;;
+	legacy) [ "$v1" = 0 ] ;;
+	*) return 1 ;;
+	esac
 }
 
 vectors() {
@@ -77,6 +93,7 @@ completions() {
 	return $rc
 }
 
+tap_check_v interface_matches_layout interface
 tap_check_v vector_per_request_queue vectors
 tap_check_v hw_queue_cpus_match_vector_affinity affinity
 tap_check_v io_completes_on_each_vector completions
