@@ -81,6 +81,7 @@ completions() {
 	command -v taskset >/dev/null || { echo "# no taskset"; return 1; }
 	while [ $q -lt "$NQ" ]; do
 		irq=$(vq_irq req.$q)
+		[ -n "$irq" ] || { echo "# req.$q has no vector of its own"; return 1; }
 		cpu=$(cpus "$(cat "$MQ/$q/cpu_list")" | head -n 1)
 		n0=$(irq_on_cpu "$irq" "$cpu")
 		taskset -c "$cpu" dd if="$S" of=/dev/null bs=4k count=64 \
