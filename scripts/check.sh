@@ -19,7 +19,8 @@
 #                     skips it); PROPS_ENV the values blk_ioctl expects
 #   KVERS may name "debug": the project's KASAN/lockdep kernel, with
 #                     DEBUG_DRIVERS (ours) and DEBUG_LAYOUTS (modern)
-#   KVERS=            (set but empty) no matrix lanes: e.g. the crash lane alone
+#   KVERS=            (set but empty) no matrix or PCI lanes: e.g. the crash
+#                     lane alone
 #   CRASH=1           the crash-consistency lane (scripts/crash-check.sh; 0 skips
 #                     it): disks on QEMU's blklogwrites, logs replayed to flush
 #                     marks, e2fsck and the acknowledged records checked there;
@@ -46,9 +47,11 @@
 #                     and "...-microvm-cmdline" (acpi=off: the slots are only
 #                     on the kernel command line, virtio_mmio.device=...,
 #                     handed to vmmio as device=)
-#   LANES="matrix crash qemu10 microvm odd"  which groups run (default: all):
-#                     "matrix" is the KVERS x LAYOUTS x DRIVERS lanes, the
-#                     toggles, the topology lane and the debug kernel, "crash"
+#   LANES="matrix pci crash qemu10 microvm odd"  which groups run (default:
+#                     all): "matrix" is the KVERS x LAYOUTS x DRIVERS lanes,
+#                     the toggles, the topology lane and the debug kernel,
+#                     "pci" the virtio-pci lanes (PCI_LANES of the KVERS
+#                     kernels, PCI_ONLY; see pci_lanes), "crash"
 #                     the crash lanes, "odd" the odd device configurations
 #                     (scripts/check-odd.sh: ODD_KVERS, ODD_ONLY); e.g.
 #                     LANES=qemu10 or LANES=microvm runs those lanes alone
@@ -98,7 +101,7 @@ CRASH_DRIVERS=${CRASH_DRIVERS:-ours intree}
 export CRASH_KVER CRASH_RECORDS CRASH_MARKS
 VMMIO_SERVES_IO=1
 VBLK_SERVES_IO=1
-LANES=${LANES:-matrix crash qemu10 microvm odd}
+LANES=${LANES:-matrix pci crash qemu10 microvm odd}
 CHECK_JOBS=${CHECK_JOBS:-2}
 FULL_DRIVERS=${FULL_DRIVERS:-ours}
 # the slow tests (t_churn: about 100 s, 430 s under KASAN) run in make
@@ -114,6 +117,12 @@ QEMU10=${QEMU10:-1}
 IOTHREAD_DTB=${IOTHREAD_DTB:-qemu}
 QEMU10_DRIVERS=${QEMU10_DRIVERS:-ours}
 QEMU10_ONLY=${QEMU10_ONLY:-blk_rw,blk_ioctl,blk_flush,t_ext4,t_vblk_disk,t_virtio_devs,zz_unload,dmesg}
+# the virtio-pci lanes, KVER-LAYOUT-DRIVERS each ("legacy": a transitional
+# device with its modern interface off), those of the KVERS kernels, and
+# their tests
+PCI_LANES=${PCI_LANES-6.1-modern-vblk 6.1-modern-intree 6.12-modern-vblk 6.12-modern-intree 6.1-legacy-vblk}
+PCI_KVERS=$KVERS
+PCI_ONLY=${PCI_ONLY:-$CORE_ONLY,t_pci,t_vblk_disk,t_pm}
 lane_group() { case " $LANES " in *" $1 "*) return 0 ;; esac; return 1; }
 # lane_only TESTS: the tests a reduced lane runs: ONLY if given, all of
 # them in check-long, else TESTS
@@ -138,14 +147,16 @@ lane_only() {
 # LANE_ONE_DEVICE=1 gives the guest the scratch disk alone;
 # LANE_EXTRA_DEVICES counts the virtio devices LANE_EXTRA adds;
 # LANE_LOAD_DISKS t_load's disks (load1.., 3; 0 where slots are few);
-# LANE_BIG_DISK t_big's 8 TiB disk (1; 0 where slots are few)
+# LANE_BIG_DISK t_big's 8 TiB disk (1; 0 where slots are few);
+# LANE_BUS=pci puts the virtio devices on PCI (qemu-run.sh --bus, and
+# rig.bus in the guest); LANE_DTB=qemu boots QEMU's tree on 6.1 too
 LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
 LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE='' LANE_EXTRA_DEVICES=0
-LANE_LOAD_DISKS=3 LANE_BIG_DISK=1
+LANE_LOAD_DISKS=3 LANE_BIG_DISK=1 LANE_BUS=''
 lane_reset() {
 	LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_SUFFIX='' LANE_THREADS='' LANE_IDLE_THREAD=''
 	LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE='' LANE_EXTRA_DEVICES=0
-	LANE_LOAD_DISKS=3 LANE_BIG_DISK=1
+	LANE_LOAD_DISKS=3 LANE_BIG_DISK=1 LANE_BUS=''
 }
 
 results=$CACHE/check/results.txt
@@ -232,13 +243,16 @@ run_lane_now() {
 	# the tests of other lane groups' devices do not run at all here
 	[ "$LANE_SUFFIX" = -odd ] || quiet=$quiet,t_odd
 	[ "$LANE_SUFFIX" = -stop ] || quiet=$quiet,t_stop
+	[ "$LANE_BUS" = pci ] || quiet=$quiet,t_pci
 	case "$drv" in
 	ours) [ $VMMIO_SERVES_IO = 1 ] && [ $VBLK_SERVES_IO = 1 ] || expect=0 ;;
 	vmmio) [ $VMMIO_SERVES_IO = 1 ] || expect=0 ;;
 	vblk) [ $VBLK_SERVES_IO = 1 ] || expect=0 ;;
 	esac
 	# the project's own device tree on the 6.1 lanes, QEMU's on 6.12
-	if [ -n "$LANE_DTB" ]; then
+	if [ "$LANE_DTB" = qemu ]; then
+		dtbname="QEMU's"
+	elif [ -n "$LANE_DTB" ]; then
 		dtbarg=(--dtb "$LANE_DTB"); dtbname=${LANE_DTB##*/}
 	elif [ "$kver" = 6.1 ]; then
 		dtbarg=(--dtb "$dtb"); dtbname="dts/qemu-virt-gicv3.dts + broken nodes"
@@ -249,7 +263,7 @@ run_lane_now() {
 	truncate -s 64M "$dir/scratch.img" "$dir/fs.img"
 	rm -f "$dir/threads.txt" "$dir/console.hung-boot.log"
 	scratch=${LANE_SCRATCH:-serial=scratch,num-queues=2${props:+,$props}}
-	echo "# lane $lane: kernel $KREL ($KPKGVER), $layout virtio-mmio, $drv drivers, $dtbname" >&2
+	echo "# lane $lane: kernel $KREL ($KPKGVER), $layout virtio-${LANE_BUS:-mmio}, $drv drivers, $dtbname" >&2
 	# the lane's devices besides the scratch disk: none on a one-device lane
 	local others=() others_dev=() nvirtio=$((NVIRTIO + LANE_LOAD_DISKS + LANE_BIG_DISK + LANE_EXTRA_DEVICES)) i
 	if [ "$LANE_ONE_DEVICE" = 1 ]; then
@@ -289,8 +303,8 @@ run_lane_now() {
 			watch=$!
 		fi
 		"$TOP/scripts/qemu-run.sh" "${LANE_QEMU[@]}" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
-			"--$layout" --timeout "$LANE_TIMEOUT" --log "$dir/console.log" \
-			--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$nvirtio rig.expect_disks=$expect ${LANE_LOGLEVEL:-loglevel=1} log_buf_len=4M ${only:+rig.only=$only} rig.skip=$quiet${skip:+,$skip} ${env:+rig.env=$env}${LANE_APPEND:+ $LANE_APPEND}" \
+			"--$layout" --bus "${LANE_BUS:-mmio}" --timeout "$LANE_TIMEOUT" --log "$dir/console.log" \
+			--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$nvirtio rig.expect_disks=$expect ${LANE_LOGLEVEL:-loglevel=1} log_buf_len=4M ${only:+rig.only=$only} rig.skip=$quiet${skip:+,$skip} ${env:+rig.env=$env}${LANE_BUS:+ rig.bus=$LANE_BUS}${LANE_APPEND:+ $LANE_APPEND}" \
 			--disk "file=$dir/scratch.img,format=raw|$scratch" \
 			"${others[@]}" \
 			-- -qmp "unix:$dir/qmp.sock,server=on,wait=off" \
@@ -469,8 +483,11 @@ stop_lanes() {
 }
 
 lane_group matrix || KVERS=
+# each kernel's guest, built once (build-guest.sh's output)
+declare -A guest_env=()
 for kver in $KVERS; do
 	genv=$("$TOP/scripts/build-guest.sh" "$kver") || die "building the $kver guest failed"
+	guest_env[$kver]=$genv
 	eval "$genv"
 	echo "# kernel $kver: $KREL, Debian package $KPKGVER" >&2
 	layouts=$LAYOUTS drivers=$DRIVERS
@@ -505,6 +522,29 @@ for kver in $KVERS; do
 		fi
 	fi
 done
+
+# virtio over PCI: the lane's devices as virtio-X-pci on the virt
+# machine's PCIe root bus (MSI-X through the GICv3 ITS), served by the
+# in-tree virtio_pci, with vblk and with virtio_blk as the reference.  QEMU
+# builds the device tree on both kernels: the project's has no PCIe host.
+pci_lanes() {
+	local l kver layout drv
+	for l in $PCI_LANES; do
+		kver=${l%%-*} drv=${l##*-}
+		case " $PCI_KVERS " in *" $kver "*) ;; *) continue ;; esac
+		layout=${l#"$kver"-} layout=${layout%-"$drv"}
+		genv=${guest_env[$kver]:-}
+		if [ -z "$genv" ]; then
+			genv=$("$TOP/scripts/build-guest.sh" "$kver") || die "building the $kver guest failed"
+			guest_env[$kver]=$genv
+		fi
+		eval "$genv"
+		LANE_BUS=pci LANE_SUFFIX=-pci LANE_DTB=qemu
+		run_lane "$kver" "$layout" "$drv" "" "$(lane_only "$PCI_ONLY")"
+		lane_reset
+	done
+}
+if lane_group pci; then pci_lanes; fi
 
 # crash consistency: the replay tools' own tests, then one boot per driver
 # set with its disks on blklogwrites, checked on the host

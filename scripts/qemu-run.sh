@@ -11,7 +11,14 @@
 #                       cortex-a57) or "microvm[,props]": x86_64, QEMU's
 #                       microvm machine (e.g. microvm,acpi=off), no PCI
 #   --dtb FILE          the user's device tree (default: QEMU's own)
-#   --legacy|--modern   virtio-mmio register layout v1 (QEMU default) or v2
+#   --legacy|--modern   virtio-mmio register layout v1 (QEMU default) or v2;
+#                       with --bus pci: a transitional device with its
+#                       modern interface off (disable-modern=on), or a
+#                       modern-only one (disable-legacy=on)
+#   --bus mmio|pci      where the virtio devices sit: virtio-mmio slots
+#                       (default), or the virt machine's PCIe root bus:
+#                       every virtio-X-device, the disks' and those in
+#                       -- ARGS, becomes its virtio-X-pci twin (virt only)
 #   --disk DRIVE[|DEV]  a virtio-blk disk: DRIVE goes to -drive (after
 #                       if=none,id=dN), DEV to -device virtio-blk-device;
 #                       e.g. "file=a.img,format=raw|serial=scratch" or
@@ -37,7 +44,7 @@
 . "$(dirname "$0")/lib.sh"
 
 kernel='' initrd='' append='' dtb='' legacy=true smp=2 mem=1024 nic=0
-timeout=300 log='' interactive=0 qemu='' qdata='' qlibs='' machine=virt
+timeout=300 log='' interactive=0 qemu='' qdata='' qlibs='' machine=virt bus=mmio
 disks=() extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -47,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--dtb) dtb=$2; shift ;;
 	--legacy) legacy=true ;;
 	--modern) legacy=false ;;
+	--bus) bus=$2; shift ;;
 	--disk) disks+=("$2"); shift ;;
 	--smp) smp=$2; shift ;;
 	--mem) mem=$2; shift ;;
@@ -78,6 +86,30 @@ microvm | microvm,*)
 esac
 args+=(-smp "$smp" -m "$mem" -kernel "$kernel" -append "console=$console $append"
 	-global "virtio-mmio.force-legacy=$legacy" -no-reboot)
+case "$bus:$machine" in
+mmio:*) ;;
+pci:virt)
+	# QEMU's default on the root bus is a transitional device with both
+	# interfaces; each lane names the one it tests.  The globals reach
+	# every virtio-X-pci device: they are properties of their parent
+	# type, virtio-pci.
+	if [ "$legacy" = true ]; then
+		args+=(-global virtio-pci.disable-legacy=off -global virtio-pci.disable-modern=on)
+	else
+		args+=(-global virtio-pci.disable-legacy=on -global virtio-pci.disable-modern=off)
+	fi ;;
+*) die "qemu-run.sh: --bus '$bus' on machine '$machine' (mmio, or pci on virt)" ;;
+esac
+# on_bus DEVICE-ARG: the -device argument for this bus
+on_bus() {
+	if [ "$bus" = pci ]; then
+		# key=value (virtio-X-device,...) or JSON ("driver": "virtio-X-device")
+		echo "$1" | sed -E 's/^(virtio-[a-z0-9-]+)-device(,|$)/\1-pci\2/;
+			s/("driver": *"virtio-[a-z0-9-]+)-device"/\1-pci"/'
+	else
+		echo "$1"
+	fi
+}
 [ -n "$initrd" ] && args+=(-initrd "$initrd")
 [ -n "$dtb" ] && args+=(-dtb "$dtb")
 if [ -n "$qdata" ]; then
@@ -98,13 +130,13 @@ for d in "${disks[@]}"; do
 	case "$dev" in
 	",{"*) # JSON: the drive goes first, the given members follow
 		dev=${dev#,\{}
-		args+=(-device "{\"driver\": \"virtio-blk-device\", \"drive\": \"d$i\", $dev") ;;
-	*) args+=(-device "virtio-blk-device,drive=d$i$dev") ;;
+		args+=(-device "$(on_bus "{\"driver\": \"virtio-blk-device\", \"drive\": \"d$i\", $dev")") ;;
+	*) args+=(-device "$(on_bus "virtio-blk-device,drive=d$i$dev")") ;;
 	esac
 	i=$((i + 1))
 done
 if [ $nic = 1 ]; then
-	args+=(-netdev 'user,id=n0' -device 'virtio-net-device,netdev=n0')
+	args+=(-netdev 'user,id=n0' -device "$(on_bus 'virtio-net-device,netdev=n0')")
 else
 	args+=(-nic none)
 fi
@@ -113,7 +145,12 @@ if [ $interactive = 1 ]; then
 else
 	args+=(-display none -monitor none -serial stdio)
 fi
-args+=("${extra[@]}")
+prev=
+for a in "${extra[@]}"; do
+	[ "$prev" = -device ] && a=$(on_bus "$a")
+	args+=("$a")
+	prev=$a
+done
 
 [ "$V" = 1 ] && echo "  $qemu ${args[*]}" >&2
 tmo=()

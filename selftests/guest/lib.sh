@@ -9,6 +9,7 @@ rig_parse_cmdline() {
 	RIG_ROOT=
 	RIG_FALLBACK=
 	RIG_MMIO=
+	RIG_BUS=mmio
 	for arg in $(cat /proc/cmdline); do
 		case "$arg" in
 		rig.mode=*) RIG_MODE=${arg#*=} ;;
@@ -20,6 +21,7 @@ rig_parse_cmdline() {
 		rig.layout=*) RIG_LAYOUT=${arg#*=} ;;
 		rig.nvirtio=*) RIG_NVIRTIO=${arg#*=} ;;
 		rig.mmio=*) RIG_MMIO=${arg#*=} ;;
+		rig.bus=*) RIG_BUS=${arg#*=} ;;
 		# rig.env=NAME=VALUE,...: what the tests may expect of this lane
 		rig.env=*) for kv in $(echo "${arg#rig.env=}" | tr ',' ' '); do
 				export "${kv%%=*}=${kv#*=}"
@@ -28,7 +30,7 @@ rig_parse_cmdline() {
 		root=*) RIG_ROOT=${arg#*=} ;;
 		esac
 	done
-	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY RIG_SKIP RIG_CRASH_RECORDS RIG_MMIO
+	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_EXPECT_DISKS RIG_ROOT RIG_ONLY RIG_SKIP RIG_CRASH_RECORDS RIG_MMIO RIG_BUS
 	rig_parse_drivers
 }
 
@@ -42,7 +44,23 @@ rig_parse_drivers() {
 	vblk) RIG_TRANSPORT_MOD=virtio_mmio; RIG_BLK_MOD=vblk ;;
 	*) RIG_TRANSPORT_MOD=; RIG_BLK_MOD= ;;
 	esac
+	# rig.bus=pci: the devices sit on PCI, where the in-tree virtio_pci
+	# is the transport of the sets that use the in-tree one (vmmio has
+	# no PCI twin: those sets have none there)
+	if [ "$RIG_BUS" = pci ]; then
+		case "$RIG_TRANSPORT_MOD" in
+		virtio_mmio) RIG_TRANSPORT_MOD=virtio_pci ;;
+		*) RIG_TRANSPORT_MOD=; RIG_BLK_MOD= ;;
+		esac
+	fi
 	export RIG_DRIVERS RIG_TRANSPORT_MOD RIG_BLK_MOD
+}
+
+# true if module $1 is built into the running kernel (6.12's virtio_pci):
+# it loads by itself and never unloads
+rig_builtin() {
+	grep -qE "/$(echo "$1" | sed 's/[-_]/[-_]/g')\.ko\$" \
+		"/lib/modules/$(uname -r)/modules.builtin" 2>/dev/null
 }
 
 # Power off.  An x86 machine without ACPI (microvm, acpi=off) cannot: the
@@ -120,11 +138,12 @@ rig_wait_disk() {
 	return 1
 }
 
-# the sysfs directory of the lane's transport (a platform driver), found
-# through its module: vmmio's is "vmmio", the in-tree one "virtio-mmio"
+# the sysfs directory of the lane's transport, found through its module:
+# a platform driver (vmmio's is "vmmio", the in-tree one "virtio-mmio") or
+# on PCI lanes a PCI one (virtio_pci's "virtio-pci")
 rig_transport_drv() {
 	local d
-	for d in /sys/bus/platform/drivers/*; do
+	for d in /sys/bus/platform/drivers/* /sys/bus/pci/drivers/*; do
 		[ "$(basename "$(readlink -f "$d/module" 2>/dev/null)")" = "$RIG_TRANSPORT_MOD" ] &&
 			echo "$d" && return 0
 	done

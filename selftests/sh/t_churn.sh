@@ -44,6 +44,8 @@ tap_plan 12
 B=$RIG_BLK_MOD
 T=$RIG_TRANSPORT_MOD
 W=/tmp/churn
+# the disks' serials in the order of their names before the churn
+SERIALS0=$(cat /sys/block/vd*/serial 2>/dev/null)
 
 skip_all() {
 	tap_skip_all "$1" $CASES
@@ -413,6 +415,21 @@ slab_end() {
 		awk '{ printf "# %+d kB %s\n", $1, $2 }' >>$W/slab_back_after_unload.log
 	say slab_back_after_unload "modules unloaded: $B$([ "$T_OUT" = 1 ] && echo " $T")"
 	rig_load_drivers
+	[ "$T_OUT" = 1 ] || names_back
+}
+
+# A transport that stays (built in, as 6.12's virtio_pci) keeps the
+# virtio devices its unbind cycles created anew, at the end of the bus's
+# order, and the reloaded block driver names the disks in that order.
+# Bound again one by one in the order of their names before the churn,
+# each disk gets its name back (the lowest free index).
+names_back() {
+	local s d devs=''
+	for s in $SERIALS0; do
+		rig_wait_disk "$s" 50 >/dev/null && devs="$devs $(rig_virtdev_of "$s")"
+	done
+	for d in $devs; do sysfs_write "/sys/bus/virtio/drivers/$B/unbind" "$d"; done
+	for d in $devs; do sysfs_write "/sys/bus/virtio/drivers/$B/bind" "$d"; done
 }
 
 final_verify() {

@@ -10,7 +10,9 @@ K=/sys/kernel/debug/kmemleak
 
 unload() {
 	[ -n "$RIG_TRANSPORT_MOD" ] || return 0
-	rmmod "$RIG_BLK_MOD" && rmmod "$RIG_TRANSPORT_MOD"
+	rmmod "$RIG_BLK_MOD" || return 1
+	# a transport built into the kernel (6.12's virtio_pci) stays
+	rig_builtin "$RIG_TRANSPORT_MOD" || rmmod "$RIG_TRANSPORT_MOD"
 }
 leaks() {
 	sleep 6
