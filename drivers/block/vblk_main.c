@@ -252,64 +252,86 @@ static void vblk_read_geometry(struct virtio_device *vdev, struct vblk_cfg *c)
 }
 
 /*
- * DISCARD, WRITE_ZEROES, SECURE_ERASE: the limits of each, 0 when it is
- * not negotiated.  A maximum of 0 sectors means no limit; a maximum of 0
- * segments falls back to the data segment limit.
+ * DISCARD: its limits, 0 when it is not negotiated.  The spec gives a
+ * limit of 0 no meaning: a device that offers discard with a maximum of
+ * 0 sectors gets no discards, a maximum of 0 segments one segment, an
+ * alignment of 0 the block size, each with a message.
  */
 static void vblk_read_discard(struct virtio_device *vdev, struct vblk_cfg *c)
+{
+	struct device *dev = &vdev->dev;
+	u32 v;
+
+	if (!virtio_has_feature(vdev, VIRTIO_BLK_F_DISCARD))
+		return;
+	virtio_cread(vdev, struct virtio_blk_config, max_discard_sectors, &v);
+	if (!v) {
+		dev_warn(dev, "max_discard_sectors is 0 with DISCARD offered: discard disabled\n");
+		return;
+	}
+	c->max_discard_sectors = v;
+
+	virtio_cread(vdev, struct virtio_blk_config, max_discard_seg, &v);
+	if (!v)
+		dev_warn(dev, "max_discard_seg is 0, using 1 range per request\n");
+	c->max_discard_seg = v ?: 1;
+
+	virtio_cread(vdev, struct virtio_blk_config, discard_sector_alignment, &v);
+	if (!v || v > UINT_MAX >> SECTOR_SHIFT) {
+		dev_warn(dev, "discard_sector_alignment %u is out of range, using the block size\n",
+			 v);
+		v = 0;
+	}
+	c->discard_granularity = v ? v << SECTOR_SHIFT : c->blk_size;
+}
+
+/* WRITE_ZEROES, as DISCARD: 0 sectors disables it, 0 segments means 1 */
+static void vblk_read_write_zeroes(struct virtio_device *vdev,
+				   struct vblk_cfg *c)
 {
 	struct device *dev = &vdev->dev;
 	u8 unmap;
 	u32 v;
 
-	if (virtio_has_feature(vdev, VIRTIO_BLK_F_DISCARD)) {
-		virtio_cread(vdev, struct virtio_blk_config,
-			     max_discard_sectors, &v);
-		c->max_discard_sectors = v ?: UINT_MAX;
-		virtio_cread(vdev, struct virtio_blk_config, max_discard_seg, &v);
-		c->max_discard_seg = v ?: c->seg_max;
-		virtio_cread(vdev, struct virtio_blk_config,
-			     discard_sector_alignment, &v);
-		if (v > UINT_MAX >> SECTOR_SHIFT) {
-			dev_warn(dev, "discard_sector_alignment %u is too large, ignored\n", v);
-			v = 0;
-		}
-		c->discard_granularity = v ? v << SECTOR_SHIFT : c->blk_size;
+	if (!virtio_has_feature(vdev, VIRTIO_BLK_F_WRITE_ZEROES))
+		return;
+	virtio_cread(vdev, struct virtio_blk_config, max_write_zeroes_sectors, &v);
+	if (!v) {
+		dev_warn(dev, "max_write_zeroes_sectors is 0 with WRITE_ZEROES offered: write zeroes disabled\n");
+		return;
 	}
+	c->max_write_zeroes_sectors = v;
 
-	if (virtio_has_feature(vdev, VIRTIO_BLK_F_WRITE_ZEROES)) {
-		virtio_cread(vdev, struct virtio_blk_config,
-			     max_write_zeroes_sectors, &v);
-		c->max_write_zeroes_sectors = v ?: UINT_MAX;
-		virtio_cread(vdev, struct virtio_blk_config,
-			     max_write_zeroes_seg, &v);
-		c->max_write_zeroes_seg = v ?: 1;
-		virtio_cread(vdev, struct virtio_blk_config,
-			     write_zeroes_may_unmap, &unmap);
-		c->write_zeroes_may_unmap = unmap;
+	virtio_cread(vdev, struct virtio_blk_config, max_write_zeroes_seg, &v);
+	if (!v)
+		dev_warn(dev, "max_write_zeroes_seg is 0, using 1 range per request\n");
+	c->max_write_zeroes_seg = v ?: 1;
+	virtio_cread(vdev, struct virtio_blk_config, write_zeroes_may_unmap, &unmap);
+	c->write_zeroes_may_unmap = unmap;
+}
+
+/* SECURE_ERASE: all three limits must make sense, or it is not used */
+static void vblk_read_secure_erase(struct virtio_device *vdev,
+				   struct vblk_cfg *c)
+{
+	u32 sectors, segs, align;
+
+	if (!virtio_has_feature(vdev, VIRTIO_BLK_F_SECURE_ERASE))
+		return;
+	virtio_cread(vdev, struct virtio_blk_config, max_secure_erase_sectors,
+		     &sectors);
+	virtio_cread(vdev, struct virtio_blk_config, max_secure_erase_seg, &segs);
+	virtio_cread(vdev, struct virtio_blk_config,
+		     secure_erase_sector_alignment, &align);
+	if (!sectors || !segs || !align || align > UINT_MAX >> SECTOR_SHIFT) {
+		dev_err(&vdev->dev, "secure erase limits %u sectors, %u segments, alignment %u are invalid: secure erase disabled\n",
+			sectors, segs, align);
+		return;
 	}
-
-	if (virtio_has_feature(vdev, VIRTIO_BLK_F_SECURE_ERASE)) {
-		u32 sectors, segs, align;
-
-		virtio_cread(vdev, struct virtio_blk_config,
-			     max_secure_erase_sectors, &sectors);
-		virtio_cread(vdev, struct virtio_blk_config,
-			     max_secure_erase_seg, &segs);
-		virtio_cread(vdev, struct virtio_blk_config,
-			     secure_erase_sector_alignment, &align);
-		if (!sectors || !segs || !align ||
-		    align > UINT_MAX >> SECTOR_SHIFT) {
-			dev_err(dev, "secure erase limits %u sectors, %u segments, alignment %u are invalid: secure erase disabled\n",
-				sectors, segs, align);
-		} else {
-			c->max_secure_erase_sectors = sectors;
-			c->max_secure_erase_seg = segs;
-			c->discard_granularity =
-				min_not_zero(c->discard_granularity,
-					     align << SECTOR_SHIFT);
-		}
-	}
+	c->max_secure_erase_sectors = sectors;
+	c->max_secure_erase_seg = segs;
+	c->discard_granularity = min_not_zero(c->discard_granularity,
+					      align << SECTOR_SHIFT);
 }
 
 /* everything the disk needs from config space, validated */
@@ -326,6 +348,8 @@ static int vblk_read_config(struct vblk *vblk, unsigned int ring)
 		return err;
 	vblk_read_geometry(vdev, c);
 	vblk_read_discard(vdev, c);
+	vblk_read_write_zeroes(vdev, c);
+	vblk_read_secure_erase(vdev, c);
 	c->ro = virtio_has_feature(vdev, VIRTIO_BLK_F_RO);
 	c->flush = virtio_has_feature(vdev, VIRTIO_BLK_F_FLUSH);
 	c->wce = c->flush && vblk_get_wce(vdev);
