@@ -12,7 +12,9 @@
 # may be vblk or the in-tree virtio_blk, the reference: its outcome for
 # each value (refused, up, up with failing I/O) is printed, not judged,
 # and the values it cannot take without a WARN are not given to it (see
-# intree_skip).
+# intree_skip).  Then config changes at run time: the knob changes
+# fields and raises a config event (fault/config_changed); the disk must
+# show the new values, or refuse a hostile one and keep its own (CHANGES).
 . /rig/lib.sh
 
 # NAME OFFSET WIDTH VALUE FEATURES OURS MESSAGE [SYSFS=WANT]
@@ -45,9 +47,26 @@ max_write_zeroes_seg_zero 52 4 0 0 up max_write_zeroes_seg
 geometry_zero_heads 18 1 0 0 up geometry
 geometry_huge_cylinders 16 2 0xffff 0 up -
 '
+# Config changes (issue #7): the overrides (OFFSET:WIDTH:VALUE,...), then
+# a config-change event (fault/config_changed); the disk's attributes
+# (ATTR=VALUE,..., under /sys/block/vdX, spaces as _) must show the new
+# values and I/O must work; "refused" cases must keep every attribute and
+# log why.  Clearing the overrides and another event bring the old
+# values back.  The in-tree virtio_blk re-reads the capacity only.
+CHANGES='
+change_capacity 0:8:65536 size=65536
+change_cache_mode 32:1:0 cache_type=write_through
+change_block_size 20:4:4096 queue/logical_block_size=4096,queue/physical_block_size=4096
+change_io_sizes 26:2:16,28:4:128 queue/minimum_io_size=8192,queue/optimal_io_size=65536
+change_discard_limits 36:4:8,40:4:4 queue/discard_max_hw_bytes=4096,queue/max_discard_segments=4
+change_write_zeroes_limit 48:4:16 queue/write_zeroes_max_bytes=8192
+change_refused_blk_size 20:4:3,36:4:8 refused:blk_size
+change_refused_discard_zero 36:4:0 refused:max_discard_sectors
+'
 NCASES=$(echo "$CASES" | grep -c .)
-tap_plan $((NCASES + 2))
-ALL="knob_inert_and_checked $(echo "$CASES" | awk 'NF { printf "%s ", $1 }') knob_cleared"
+NCHANGES=$(echo "$CHANGES" | grep -c .)
+tap_plan $((NCASES + NCHANGES + 2))
+ALL="knob_inert_and_checked $(echo "$CASES$CHANGES" | awk 'NF { printf "%s ", $1 }') knob_cleared"
 
 skip_all() {
 	tap_skip_all "$1" $ALL
@@ -174,6 +193,72 @@ one_case() {
 	return $rc
 }
 
+# the attributes a change case looks at, ATTR=VALUE,... as it names them
+attrs_now() {
+	local a out=
+	for a in $(echo "$1" | tr ',' ' '); do
+		out=$out${out:+,}${a%%=*}=$(tr ' ' _ <"/sys/block/${D#/dev/}/${a%%=*}")
+	done
+	echo "$out"
+}
+# wait up to 5 s for the attributes to be $1
+attrs_wait() {
+	local i=0
+	while [ "$(attrs_now "$1")" != "$1" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# $(attrs_now "$1")"
+	[ "$(attrs_now "$1")" = "$1" ]
+}
+# the overrides of list $1 (OFFSET:WIDTH:VALUE,...) and a config event
+change_to() {
+	local o
+	echo clear >"$F/config"
+	for o in $(echo "$1" | tr ',' ' '); do
+		echo "$o" | tr ':' ' ' >"$F/config" || return 1
+	done
+	echo 1 >"$F/config_changed"
+}
+
+# change_case NAME OVERRIDES CHECKS
+change_case() {
+	local name=$1 ov=$2 want=$3 old field rc=0 i=0
+	D=$(rig_disk_by_serial scratch) || return 1
+	dmesg_mark
+	if [ "${want%%:*}" = refused ]; then
+		field=${want#refused:}
+		want="queue/logical_block_size=x,queue/discard_max_hw_bytes=x"
+		old=$(attrs_now "$want")
+		change_to "$ov" || return 1
+		while ! dmesg_since | grep -q 'config change refused' && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		dmesg_since | grep -v 'rig: mark' | head -n 4 | sed 's/^/# log: /'
+		dmesg_since | grep -q 'config change refused' || { echo "# no refusal logged"; rc=1; }
+		dmesg_since | grep -q "$field" || { echo "# no message naming $field"; rc=1; }
+		[ "$(attrs_now "$want")" = "$old" ] || { echo "# now $(attrs_now "$want"), was $old"; rc=1; }
+	else
+		old=$(attrs_now "$want")
+		echo "# before: $old"
+		change_to "$ov" || return 1
+		attrs_wait "$want" || rc=1
+		dmesg_since | grep -v 'rig: mark' | head -n 4 | sed 's/^/# log: /'
+	fi
+	io_works || { echo "# a direct write does not read back"; rc=1; }
+	# the device's own config again
+	echo clear >"$F/config"
+	echo 1 >"$F/config_changed"
+	attrs_wait "$old" || { echo "# the old values did not come back"; rc=1; }
+	cmp -n $((1024 * 1024)) /tmp/h.base "$D" || { echo "# data differs after"; rc=1; }
+	if oopsed; then
+		echo "# the kernel log has a warning or worse"
+		rc=1
+	fi
+	return $rc
+}
+
 dd if=/dev/urandom of=/tmp/h.base bs=64k count=16 2>/dev/null
 dd if=/tmp/h.base of="$D" bs=64k oflag=direct 2>/dev/null
 sync
@@ -187,5 +272,14 @@ while read -r name off width val feat ours msg want; do
 	fi
 	tap_check_v "$name" one_case "$name" "$off" "$width" "$val" "$feat" "$ours" "$msg" "$want"
 done </tmp/h.cases
+echo "$CHANGES" >/tmp/h.changes
+while read -r name ov want; do
+	[ -n "$name" ] || continue
+	if [ "$RIG_BLK_MOD" != vblk ] && [ "$name" != change_capacity ]; then
+		tap_skip "$name" "$RIG_BLK_MOD re-reads the capacity only"
+		continue
+	fi
+	tap_check_v "$name" change_case "$name" "$ov" "$want"
+done </tmp/h.changes
 tap_check knob_cleared test -z "$(cat "$F/config")"
 tap_exit
