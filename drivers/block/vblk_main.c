@@ -482,11 +482,12 @@ static bool vblk_log_changes(struct device *dev, const struct vblk_cfg *old,
  * the probe's path and apply them to the queue while it is frozen, so
  * that no request straddles old and new limits.  A config with more
  * values the probe would have replaced than the disk runs with is
- * refused whole, with a message, and the disk keeps its limits.  Fixed for the disk's life: the segment
- * limits (each request's scatterlist was sized by them), the queue
- * count, and read-only and flush: feature bits, settled once and for
- * all when the driver set FEATURES_OK.  The capacity and the cache mode
- * are followed by their own steps, the geometry here.
+ * refused whole, with a message, and the disk keeps its limits.
+ * Fixed for the disk's life: the segment limits (each request's
+ * scatterlist was sized by them), the queue count, and read-only and
+ * flush: feature bits, settled once and for all when the driver set
+ * FEATURES_OK.  The capacity and the cache mode are followed by their
+ * own steps, the geometry here.
  */
 static void vblk_reread_limits(struct vblk *vblk)
 {

@@ -77,8 +77,10 @@ struct vmmio_stats {
 /*
  * A test's override of config space (debugfs fault/config): the WIDTH
  * little-endian bytes of VALUE replace those at OFFSET in every read that
- * covers them.  QEMU never offers an absurd config, so the drivers' checks
- * of one can only be tested this way.
+ * covers them (a legacy device's config is in the guest's byte order:
+ * the same on the little-endian guests this is tested on).  QEMU never
+ * offers an absurd config, so the drivers' checks of one can only be
+ * tested this way.
  */
 struct vmmio_cfg_override {
 	u32 offset;
@@ -145,8 +147,6 @@ static inline void vmmio_write64(struct vmmio_device *vm, unsigned int low,
 
 /* config.c */
 extern const struct virtio_config_ops vmmio_config_ops;
-void vmmio_fault_apply_cfg(struct vmmio_device *vm, unsigned int offset,
-			   void *buf, unsigned int len);
 
 /* main.c */
 int vmmio_irq_request(struct vmmio_device *vm);

@@ -41,8 +41,8 @@ static bool vmmio_config_fits(struct vmmio_device *vm, unsigned int offset,
  * overlap in any way (a driver reading a u64 field in two halves, the
  * legacy layout's byte-wise reads).
  */
-void vmmio_fault_apply_cfg(struct vmmio_device *vm, unsigned int offset,
-			   void *buf, unsigned int len)
+static void vmmio_fault_apply_cfg(struct vmmio_device *vm, unsigned int offset,
+				  void *buf, unsigned int len)
 {
 	struct vmmio_fault *f = &vm->fault;
 	unsigned long flags;

@@ -21,7 +21,9 @@
 #   FEATURES: offered-feature bits added (features_set), 0 for none
 #   OURS: what vblk must do, "up" or "refused"; MESSAGE: an egrep pattern
 #   its log must match ("-": none needed); SYSFS: a queue attribute of
-#   the disk vblk brings up and its value
+#   the disk vblk brings up and its value.  In values, LBS is the disk's
+#   own logical block size (4096 in the topology lane), NxLBS N times it,
+#   OTHER the other one of 512 and 4096.
 CASES='
 capacity_zero 0 8 0 0 up - size=0
 capacity_2p63 0 8 0x8000000000000000 0 up capacity
@@ -35,13 +37,13 @@ seg_max_zero 12 4 0 0 up seg_max queue/max_segments=1
 seg_max_huge 12 4 0xffffffff 0 up -
 num_queues_zero 34 2 0 0 up num_queues
 num_queues_65535 34 2 65535 0 up -
-physical_block_exp_255 24 1 255 0 up physical_block_exp queue/physical_block_size=512
+physical_block_exp_255 24 1 255 0 up physical_block_exp queue/physical_block_size=LBS
 alignment_offset_255 25 1 255 0 up alignment_offset alignment_offset=0
 min_io_size_65535 26 2 65535 0 up -
 opt_io_size_max 28 4 0xffffffff 0 up opt_io_size queue/optimal_io_size=0
 max_discard_sectors_zero 36 4 0 0 up max_discard_sectors queue/discard_max_hw_bytes=0
 max_discard_seg_zero 40 4 0 0 up max_discard_seg queue/max_discard_segments=1
-discard_alignment_zero 44 4 0 0 up discard_sector_alignment queue/discard_granularity=512
+discard_alignment_zero 44 4 0 0 up discard_sector_alignment queue/discard_granularity=LBS
 max_write_zeroes_sectors_zero 48 4 0 0 up max_write_zeroes_sectors queue/write_zeroes_max_bytes=0
 max_write_zeroes_seg_zero 52 4 0 0 up max_write_zeroes_seg
 geometry_zero_heads 18 1 0 0 up geometry
@@ -56,8 +58,8 @@ geometry_huge_cylinders 16 2 0xffff 0 up -
 CHANGES='
 change_capacity 0:8:65536 size=65536
 change_cache_mode 32:1:0 cache_type=write_through
-change_block_size 20:4:4096 queue/logical_block_size=4096,queue/physical_block_size=4096
-change_io_sizes 26:2:16,28:4:128 queue/minimum_io_size=8192,queue/optimal_io_size=65536
+change_block_size 20:4:OTHER queue/logical_block_size=OTHER,queue/physical_block_size=OTHER
+change_io_sizes 26:2:16,28:4:128 queue/minimum_io_size=16xLBS,queue/optimal_io_size=128xLBS
 change_discard_limits 36:4:8,40:4:4 queue/discard_max_hw_bytes=4096,queue/max_discard_segments=4
 change_write_zeroes_limit 48:4:16 queue/write_zeroes_max_bytes=8192
 change_refused_blk_size 20:4:3,36:4:8 refused:blk_size
@@ -79,6 +81,21 @@ P=$(rig_platdev_of scratch)
 F=/sys/kernel/debug/vmmio/$P/fault
 BD=/sys/bus/virtio/drivers/$RIG_BLK_MOD
 [ -d "$F" ] || skip_all "no $F"
+LBS=$(cat "/sys/block/${D#/dev/}/queue/logical_block_size")
+OTHER=4096
+[ "$LBS" = 512 ] || OTHER=512
+
+# the values of the tables with LBS, NxLBS and OTHER worked out
+expand() {
+	echo "$1" | awk -v l="$LBS" -v o="$OTHER" '{
+		gsub(/OTHER/, o)
+		while (match($0, /[0-9]*xLBS|LBS/)) {
+			t = substr($0, RSTART, RLENGTH)
+			n = t == "LBS" ? 1 : substr(t, 1, length(t) - 4)
+			$0 = substr($0, 1, RSTART - 1) n * l substr($0, RSTART + RLENGTH)
+		}
+		print }'
+}
 
 # the values the in-tree virtio_blk cannot take without a kernel WARN
 # (or worse): not given to it, the README says so
@@ -270,7 +287,7 @@ while read -r name off width val feat ours msg want; do
 		tap_skip "$name" "$RIG_BLK_MOD: $why"
 		continue
 	fi
-	tap_check_v "$name" one_case "$name" "$off" "$width" "$val" "$feat" "$ours" "$msg" "$want"
+	tap_check_v "$name" one_case "$name" "$off" "$width" "$val" "$feat" "$ours" "$msg" "$(expand "$want")"
 done </tmp/h.cases
 echo "$CHANGES" >/tmp/h.changes
 while read -r name ov want; do
@@ -279,7 +296,7 @@ while read -r name ov want; do
 		tap_skip "$name" "$RIG_BLK_MOD re-reads the capacity only"
 		continue
 	fi
-	tap_check_v "$name" change_case "$name" "$ov" "$want"
+	tap_check_v "$name" change_case "$name" "$(expand "$ov")" "$(expand "$want")"
 done </tmp/h.changes
 tap_check knob_cleared test -z "$(cat "$F/config")"
 tap_exit
