@@ -115,6 +115,31 @@ static inline u32 vmmio_notify_value(struct virtqueue *vq)
 #include <linux/blk-mq-virtio.h>
 #endif
 
+#ifndef VMMIO_HAVE_BLK_ALLOC_DISK_LIM
+/*
+ * Before 6.9 the limits are set on a queue one by one: the fields the
+ * block driver fills, from @lim.
+ */
+static inline void vblk_compat_set_limits(struct request_queue *q,
+					  const struct queue_limits *lim)
+{
+	blk_queue_logical_block_size(q, lim->logical_block_size);
+	blk_queue_physical_block_size(q, lim->physical_block_size);
+	blk_queue_alignment_offset(q, lim->alignment_offset);
+	blk_queue_io_min(q, lim->io_min);
+	blk_queue_io_opt(q, lim->io_opt);
+	blk_queue_max_hw_sectors(q, lim->max_hw_sectors);
+	blk_queue_max_segments(q, lim->max_segments);
+	blk_queue_max_segment_size(q, lim->max_segment_size);
+	blk_queue_max_discard_sectors(q, lim->max_hw_discard_sectors);
+	if (lim->max_discard_segments)
+		blk_queue_max_discard_segments(q, lim->max_discard_segments);
+	q->limits.discard_granularity = lim->discard_granularity;
+	blk_queue_max_write_zeroes_sectors(q, lim->max_write_zeroes_sectors);
+	blk_queue_max_secure_erase_sectors(q, lim->max_secure_erase_sectors);
+}
+#endif
+
 /*
  * A disk with the limits in @lim and the volatile write cache flag.  From
  * 6.9 the limits go to blk_mq_alloc_disk() (and from 6.11 the write cache
@@ -137,29 +162,53 @@ vblk_compat_alloc_disk(struct blk_mq_tag_set *set, struct queue_limits *lim,
 		blk_queue_write_cache(disk->queue, write_cache, false);
 #endif
 #else
-	struct request_queue *q;
-
 	disk = blk_mq_alloc_disk(set, data);
 	if (IS_ERR(disk))
 		return disk;
-	q = disk->queue;
-	blk_queue_logical_block_size(q, lim->logical_block_size);
-	blk_queue_physical_block_size(q, lim->physical_block_size);
-	blk_queue_alignment_offset(q, lim->alignment_offset);
-	blk_queue_io_min(q, lim->io_min);
-	blk_queue_io_opt(q, lim->io_opt);
-	blk_queue_max_hw_sectors(q, lim->max_hw_sectors);
-	blk_queue_max_segments(q, lim->max_segments);
-	blk_queue_max_segment_size(q, lim->max_segment_size);
-	blk_queue_max_discard_sectors(q, lim->max_hw_discard_sectors);
-	if (lim->max_discard_segments)
-		blk_queue_max_discard_segments(q, lim->max_discard_segments);
-	q->limits.discard_granularity = lim->discard_granularity;
-	blk_queue_max_write_zeroes_sectors(q, lim->max_write_zeroes_sectors);
-	blk_queue_max_secure_erase_sectors(q, lim->max_secure_erase_sectors);
-	blk_queue_write_cache(q, write_cache, false);
+	vblk_compat_set_limits(disk->queue, lim);
+	blk_queue_write_cache(disk->queue, write_cache, false);
 #endif
 	return disk;
+}
+
+/*
+ * New limits for a live queue, in two steps around the caller's freeze:
+ * start (6.9+: the queue's current limits, under its limits lock, which
+ * is taken before the freeze as the block layer does), then commit the
+ * fields the block driver fills from @want (6.9+: validated by the block
+ * layer, which keeps the old limits and returns an error if it refuses;
+ * before: the old setters, which clamp instead).
+ */
+static inline void vblk_compat_limits_start(struct request_queue *q,
+					    struct queue_limits *lim)
+{
+#ifdef VMMIO_HAVE_BLK_ALLOC_DISK_LIM
+	*lim = queue_limits_start_update(q);
+#else
+	memset(lim, 0, sizeof(*lim));
+#endif
+}
+
+static inline int vblk_compat_limits_commit(struct request_queue *q,
+					    struct queue_limits *lim,
+					    const struct queue_limits *want)
+{
+#ifdef VMMIO_HAVE_BLK_ALLOC_DISK_LIM
+	lim->logical_block_size = want->logical_block_size;
+	lim->physical_block_size = want->physical_block_size;
+	lim->alignment_offset = want->alignment_offset;
+	lim->io_min = want->io_min;
+	lim->io_opt = want->io_opt;
+	lim->max_hw_discard_sectors = want->max_hw_discard_sectors;
+	lim->max_discard_segments = want->max_discard_segments;
+	lim->discard_granularity = want->discard_granularity;
+	lim->max_write_zeroes_sectors = want->max_write_zeroes_sectors;
+	lim->max_secure_erase_sectors = want->max_secure_erase_sectors;
+	return queue_limits_commit_update(q, lim);
+#else
+	vblk_compat_set_limits(q, want);
+	return 0;
+#endif
 }
 
 /* switch the volatile write cache flag of a live queue */

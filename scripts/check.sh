@@ -61,7 +61,7 @@
 #   FULL_DRIVERS=ours the matrix lanes of these driver sets run the whole
 #                     suite; the others (the in-tree reference and the mixed
 #                     sets) run CORE_ONLY, the I/O, ioctl, file-system and
-#                     device tests (the vmmio lanes also t_transport), as
+#                     device tests (the vmmio lanes also t_transport and t_hostile), as
 #                     does the microvm-cmdline lane.  CHECK_LONG=1 runs the
 #                     whole suite on every lane
 #   V=1               show the guest consoles
@@ -498,8 +498,9 @@ for kver in $KVERS; do
 		for drv in $drivers; do
 			case " $FULL_DRIVERS " in
 			*" $drv "*) run_lane "$kver" "$layout" "$drv" ;;
-			# the mixed lane over vmmio keeps the transport's tests
-			vmmio) run_lane "$kver" "$layout" "$drv" "" "$(lane_only "$CORE_ONLY,t_transport")" ;;
+			# the mixed lane over vmmio keeps the transport's tests (t_hostile:
+			# its config fault knob against the in-tree virtio_blk)
+			vmmio) run_lane "$kver" "$layout" "$drv" "" "$(lane_only "$CORE_ONLY,t_transport,t_hostile")" ;;
 			*) run_lane "$kver" "$layout" "$drv" "" "$(lane_only "$CORE_ONLY")" ;;
 			esac
 		done

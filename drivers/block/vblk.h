@@ -79,6 +79,10 @@ struct vblk_cfg {
 	bool write_zeroes_may_unmap;
 	u32 max_secure_erase_sectors;
 	u32 max_secure_erase_seg;
+	/* values out of range that a fallback replaced (a changed config
+	 * with more is refused)
+	 */
+	unsigned int invalid;
 };
 
 /*

@@ -168,38 +168,46 @@ static void vblk_read_blocks(struct virtio_device *vdev, struct vblk_cfg *c)
 	c->blk_size = SECTOR_SIZE;
 	if (!virtio_cread_feature(vdev, VIRTIO_BLK_F_BLK_SIZE,
 				  struct virtio_blk_config, blk_size, &v)) {
-		if (v < SECTOR_SIZE || v > PAGE_SIZE || !is_power_of_2(v))
+		if (v < SECTOR_SIZE || v > PAGE_SIZE || !is_power_of_2(v)) {
 			dev_err(dev, "blk_size %u is not a power of two from 512 to %lu, using 512\n",
 				v, PAGE_SIZE);
-		else
+			c->invalid++;
+		} else {
 			c->blk_size = v;
+		}
 	}
 	c->phys_block_size = c->blk_size;
 	if (!virtio_has_feature(vdev, VIRTIO_BLK_F_TOPOLOGY))
 		return;
 
 	virtio_cread(vdev, struct virtio_blk_config, physical_block_exp, &exp);
-	if (exp > 12 || ((u64)c->blk_size << exp) > SZ_1M)
+	if (exp > 12 || ((u64)c->blk_size << exp) > SZ_1M) {
 		dev_warn(dev, "physical_block_exp %u is out of range, ignored\n", exp);
-	else
+		c->invalid++;
+	} else {
 		c->phys_block_size = c->blk_size << exp;
+	}
 
 	virtio_cread(vdev, struct virtio_blk_config, alignment_offset, &align);
-	if ((u32)align * c->blk_size >= c->phys_block_size && align)
+	if ((u32)align * c->blk_size >= c->phys_block_size && align) {
 		dev_warn(dev, "alignment_offset %u blocks exceeds the physical block, ignored\n",
 			 align);
-	else
+		c->invalid++;
+	} else {
 		c->alignment_offset = (u32)align * c->blk_size;
+	}
 
 	virtio_cread(vdev, struct virtio_blk_config, min_io_size, &min_io);
 	c->io_min = (u32)min_io * c->blk_size;
 
 	virtio_cread(vdev, struct virtio_blk_config, opt_io_size, &opt_io);
 	opt = (u64)opt_io * c->blk_size;
-	if (opt > UINT_MAX)
+	if (opt > UINT_MAX) {
 		dev_warn(dev, "opt_io_size %u blocks is too large, ignored\n", opt_io);
-	else
+		c->invalid++;
+	} else {
 		c->io_opt = opt;
+	}
 }
 
 /*
@@ -207,19 +215,20 @@ static void vblk_read_blocks(struct virtio_device *vdev, struct vblk_cfg *c)
  * the ring even when indirect descriptors carry it, so the data segments
  * are capped by the smallest ring of the disk.
  */
-static int vblk_read_segments(struct vblk *vblk, unsigned int ring)
+static int vblk_read_segments(struct virtio_device *vdev, struct vblk_cfg *c,
+			      unsigned int ring)
 {
-	struct virtio_device *vdev = vblk->vdev;
-	struct vblk_cfg *c = &vblk->cfg;
 	u32 v;
 
 	c->seg_max = 1;
 	if (!virtio_cread_feature(vdev, VIRTIO_BLK_F_SEG_MAX,
 				  struct virtio_blk_config, seg_max, &v)) {
-		if (v)
+		if (v) {
 			c->seg_max = v;
-		else
+		} else {
 			dev_warn(&vdev->dev, "seg_max is 0, using 1 segment per request\n");
+			c->invalid++;
+		}
 	}
 	c->seg_max = min3(c->seg_max, ring - 2, (u32)USHRT_MAX);
 
@@ -246,86 +255,124 @@ static void vblk_read_geometry(struct virtio_device *vdev, struct vblk_cfg *c)
 	virtio_cread(vdev, struct virtio_blk_config, geometry.sectors,
 		     &c->sectors);
 	c->has_geometry = c->heads && c->sectors;
-	if (!c->has_geometry)
+	if (!c->has_geometry) {
 		dev_warn(&vdev->dev, "geometry with %u heads, %u sectors ignored\n",
 			 c->heads, c->sectors);
+		c->invalid++;
+	}
 }
 
 /*
- * DISCARD, WRITE_ZEROES, SECURE_ERASE: the limits of each, 0 when it is
- * not negotiated.  A maximum of 0 sectors means no limit; a maximum of 0
- * segments falls back to the data segment limit.
+ * DISCARD: its limits, 0 when it is not negotiated.  The spec gives a
+ * limit of 0 no meaning: a device that offers discard with a maximum of
+ * 0 sectors gets no discards, a maximum of 0 segments one segment, an
+ * alignment of 0 the block size, each with a message.
  */
 static void vblk_read_discard(struct virtio_device *vdev, struct vblk_cfg *c)
+{
+	struct device *dev = &vdev->dev;
+	u32 v;
+
+	if (!virtio_has_feature(vdev, VIRTIO_BLK_F_DISCARD))
+		return;
+	virtio_cread(vdev, struct virtio_blk_config, max_discard_sectors, &v);
+	if (!v) {
+		dev_warn(dev, "max_discard_sectors is 0 with DISCARD offered: discard disabled\n");
+		c->invalid++;
+		return;
+	}
+	c->max_discard_sectors = v;
+
+	virtio_cread(vdev, struct virtio_blk_config, max_discard_seg, &v);
+	if (!v) {
+		dev_warn(dev, "max_discard_seg is 0, using 1 range per request\n");
+		c->invalid++;
+	}
+	c->max_discard_seg = v ?: 1;
+
+	virtio_cread(vdev, struct virtio_blk_config, discard_sector_alignment, &v);
+	if (!v || v > UINT_MAX >> SECTOR_SHIFT) {
+		dev_warn(dev, "discard_sector_alignment %u is out of range, using the block size\n",
+			 v);
+		c->invalid++;
+		v = 0;
+	}
+	c->discard_granularity = v ? v << SECTOR_SHIFT : c->blk_size;
+}
+
+/* WRITE_ZEROES, as DISCARD: 0 sectors disables it, 0 segments means 1 */
+static void vblk_read_write_zeroes(struct virtio_device *vdev,
+				   struct vblk_cfg *c)
 {
 	struct device *dev = &vdev->dev;
 	u8 unmap;
 	u32 v;
 
-	if (virtio_has_feature(vdev, VIRTIO_BLK_F_DISCARD)) {
-		virtio_cread(vdev, struct virtio_blk_config,
-			     max_discard_sectors, &v);
-		c->max_discard_sectors = v ?: UINT_MAX;
-		virtio_cread(vdev, struct virtio_blk_config, max_discard_seg, &v);
-		c->max_discard_seg = v ?: c->seg_max;
-		virtio_cread(vdev, struct virtio_blk_config,
-			     discard_sector_alignment, &v);
-		if (v > UINT_MAX >> SECTOR_SHIFT) {
-			dev_warn(dev, "discard_sector_alignment %u is too large, ignored\n", v);
-			v = 0;
-		}
-		c->discard_granularity = v ? v << SECTOR_SHIFT : c->blk_size;
+	if (!virtio_has_feature(vdev, VIRTIO_BLK_F_WRITE_ZEROES))
+		return;
+	virtio_cread(vdev, struct virtio_blk_config, max_write_zeroes_sectors, &v);
+	if (!v) {
+		dev_warn(dev, "max_write_zeroes_sectors is 0 with WRITE_ZEROES offered: write zeroes disabled\n");
+		c->invalid++;
+		return;
 	}
+	c->max_write_zeroes_sectors = v;
 
-	if (virtio_has_feature(vdev, VIRTIO_BLK_F_WRITE_ZEROES)) {
-		virtio_cread(vdev, struct virtio_blk_config,
-			     max_write_zeroes_sectors, &v);
-		c->max_write_zeroes_sectors = v ?: UINT_MAX;
-		virtio_cread(vdev, struct virtio_blk_config,
-			     max_write_zeroes_seg, &v);
-		c->max_write_zeroes_seg = v ?: 1;
-		virtio_cread(vdev, struct virtio_blk_config,
-			     write_zeroes_may_unmap, &unmap);
-		c->write_zeroes_may_unmap = unmap;
+	virtio_cread(vdev, struct virtio_blk_config, max_write_zeroes_seg, &v);
+	if (!v) {
+		dev_warn(dev, "max_write_zeroes_seg is 0, using 1 range per request\n");
+		c->invalid++;
 	}
-
-	if (virtio_has_feature(vdev, VIRTIO_BLK_F_SECURE_ERASE)) {
-		u32 sectors, segs, align;
-
-		virtio_cread(vdev, struct virtio_blk_config,
-			     max_secure_erase_sectors, &sectors);
-		virtio_cread(vdev, struct virtio_blk_config,
-			     max_secure_erase_seg, &segs);
-		virtio_cread(vdev, struct virtio_blk_config,
-			     secure_erase_sector_alignment, &align);
-		if (!sectors || !segs || !align ||
-		    align > UINT_MAX >> SECTOR_SHIFT) {
-			dev_err(dev, "secure erase limits %u sectors, %u segments, alignment %u are invalid: secure erase disabled\n",
-				sectors, segs, align);
-		} else {
-			c->max_secure_erase_sectors = sectors;
-			c->max_secure_erase_seg = segs;
-			c->discard_granularity =
-				min_not_zero(c->discard_granularity,
-					     align << SECTOR_SHIFT);
-		}
-	}
+	c->max_write_zeroes_seg = v ?: 1;
+	virtio_cread(vdev, struct virtio_blk_config, write_zeroes_may_unmap, &unmap);
+	c->write_zeroes_may_unmap = unmap;
 }
 
-/* everything the disk needs from config space, validated */
-static int vblk_read_config(struct vblk *vblk, unsigned int ring)
+/* SECURE_ERASE: all three limits must make sense, or it is not used */
+static void vblk_read_secure_erase(struct virtio_device *vdev,
+				   struct vblk_cfg *c)
 {
-	struct virtio_device *vdev = vblk->vdev;
-	struct vblk_cfg *c = &vblk->cfg;
+	u32 sectors, segs, align;
+
+	if (!virtio_has_feature(vdev, VIRTIO_BLK_F_SECURE_ERASE))
+		return;
+	virtio_cread(vdev, struct virtio_blk_config, max_secure_erase_sectors,
+		     &sectors);
+	virtio_cread(vdev, struct virtio_blk_config, max_secure_erase_seg, &segs);
+	virtio_cread(vdev, struct virtio_blk_config,
+		     secure_erase_sector_alignment, &align);
+	if (!sectors || !segs || !align || align > UINT_MAX >> SECTOR_SHIFT) {
+		dev_err(&vdev->dev, "secure erase limits %u sectors, %u segments, alignment %u are invalid: secure erase disabled\n",
+			sectors, segs, align);
+		c->invalid++;
+		return;
+	}
+	c->max_secure_erase_sectors = sectors;
+	c->max_secure_erase_seg = segs;
+	c->discard_granularity = min_not_zero(c->discard_granularity,
+					      align << SECTOR_SHIFT);
+}
+
+/*
+ * Everything the disk needs from config space but its capacity, validated,
+ * into @c: at probe and on every config change (vblk_reread_limits).  A value out of
+ * range is replaced by a safe one, with a message naming the field, and
+ * counted in c->invalid; a value no fallback can serve fails the read.
+ */
+static int vblk_read_config(struct virtio_device *vdev, unsigned int ring,
+			    struct vblk_cfg *c)
+{
 	int err;
 
-	c->capacity = vblk_read_capacity(vdev);
+	memset(c, 0, sizeof(*c));
 	vblk_read_blocks(vdev, c);
-	err = vblk_read_segments(vblk, ring);
+	err = vblk_read_segments(vdev, c, ring);
 	if (err)
 		return err;
 	vblk_read_geometry(vdev, c);
 	vblk_read_discard(vdev, c);
+	vblk_read_write_zeroes(vdev, c);
+	vblk_read_secure_erase(vdev, c);
 	c->ro = virtio_has_feature(vdev, VIRTIO_BLK_F_RO);
 	c->flush = virtio_has_feature(vdev, VIRTIO_BLK_F_FLUSH);
 	c->wce = c->flush && vblk_get_wce(vdev);
@@ -379,11 +426,119 @@ static void vblk_reread_wce(struct vblk *vblk)
 	mutex_unlock(&vblk->vdev_mutex);
 }
 
+/* the limits a config change may move, for its log lines */
+static const struct {
+	const char *name;
+	size_t off;
+} vblk_cfg_limits[] = {
+#define VBLK_CFG_LIMIT(f) { #f, offsetof(struct vblk_cfg, f) }
+	VBLK_CFG_LIMIT(blk_size),
+	VBLK_CFG_LIMIT(phys_block_size),
+	VBLK_CFG_LIMIT(alignment_offset),
+	VBLK_CFG_LIMIT(io_min),
+	VBLK_CFG_LIMIT(io_opt),
+	VBLK_CFG_LIMIT(max_discard_sectors),
+	VBLK_CFG_LIMIT(max_discard_seg),
+	VBLK_CFG_LIMIT(discard_granularity),
+	VBLK_CFG_LIMIT(max_write_zeroes_sectors),
+	VBLK_CFG_LIMIT(max_write_zeroes_seg),
+	VBLK_CFG_LIMIT(max_secure_erase_sectors),
+	VBLK_CFG_LIMIT(max_secure_erase_seg),
+#undef VBLK_CFG_LIMIT
+};
+
+static u32 vblk_cfg_limit(const struct vblk_cfg *c, unsigned int i)
+{
+	return *(const u32 *)((const u8 *)c + vblk_cfg_limits[i].off);
+}
+
+/* one line per limit that differs; true if any does */
+static bool vblk_log_changes(struct device *dev, const struct vblk_cfg *old,
+			     const struct vblk_cfg *new)
+{
+	bool changed = false;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vblk_cfg_limits); i++) {
+		u32 a = vblk_cfg_limit(old, i), b = vblk_cfg_limit(new, i);
+
+		if (a == b)
+			continue;
+		dev_info(dev, "config change: %s %u -> %u\n",
+			 vblk_cfg_limits[i].name, a, b);
+		changed = true;
+	}
+	if (old->write_zeroes_may_unmap != new->write_zeroes_may_unmap) {
+		dev_info(dev, "config change: write_zeroes_may_unmap %u -> %u\n",
+			 old->write_zeroes_may_unmap, new->write_zeroes_may_unmap);
+		changed = true;
+	}
+	return changed;
+}
+
+/*
+ * Topology and the discard, write-zeroes and secure-erase limits may
+ * change with the device (its backing storage moved): read them through
+ * the probe's path and apply them to the queue while it is frozen, so
+ * that no request straddles old and new limits.  A config with more
+ * values the probe would have replaced than the disk runs with is
+ * refused whole, with a message, and the disk keeps its limits.
+ * Fixed for the disk's life: the segment limits (each request's
+ * scatterlist was sized by them), the queue count, and read-only and
+ * flush: feature bits, settled once and for all when the driver set
+ * FEATURES_OK.  The capacity and the cache mode are followed by their
+ * own steps, the geometry here.
+ */
+static void vblk_reread_limits(struct vblk *vblk)
+{
+	struct device *dev = disk_to_dev(vblk->disk);
+	struct request_queue *q = vblk->disk->queue;
+	struct queue_limits want, lim;
+	struct vblk_cfg new;
+	int err;
+
+	mutex_lock(&vblk->vdev_mutex);
+	if (!vblk->vdev)
+		goto out;
+	err = vblk_read_config(vblk->vdev, vblk->ring, &new);
+	/* a value the disk already runs on a fallback for is no news */
+	if (err || new.invalid > vblk->cfg.invalid) {
+		dev_err(dev, "config change refused: the device's new config is invalid (see above), the disk keeps its limits\n");
+		goto out;
+	}
+	/* what does not change here */
+	new.capacity = vblk->cfg.capacity;
+	new.seg_max = vblk->cfg.seg_max;
+	new.size_max = vblk->cfg.size_max;
+	new.ro = vblk->cfg.ro;
+	new.flush = vblk->cfg.flush;
+	new.wce = vblk->cfg.wce;
+	vblk->cfg.has_geometry = new.has_geometry;
+	vblk->cfg.cylinders = new.cylinders;
+	vblk->cfg.heads = new.heads;
+	vblk->cfg.sectors = new.sectors;
+	if (!vblk_log_changes(dev, &vblk->cfg, &new))
+		goto out;
+
+	vblk_build_limits(&new, &want);
+	vblk_compat_limits_start(q, &lim);
+	blk_mq_freeze_queue(q);
+	err = vblk_compat_limits_commit(q, &lim, &want);
+	if (!err)
+		vblk->cfg = new;
+	blk_mq_unfreeze_queue(q);
+	if (err)
+		dev_err(dev, "the block layer refused the new limits (%d), the disk keeps its own\n",
+			err);
+out:
+	mutex_unlock(&vblk->vdev_mutex);
+}
+
 /*
  * Config-change interrupt: the device asks for a reset (DEVICE_NEEDS_RESET,
  * raised with this interrupt), or re-read what it may change at run time:
- * the capacity and the write-cache mode.  (Block size and topology are
- * fixed for QEMU's device's lifetime; a change would need a new probe.)
+ * the capacity, the write-cache mode, topology and the discard-like
+ * limits.
  */
 static void vblk_config_work(struct work_struct *work)
 {
@@ -405,6 +560,7 @@ static void vblk_config_work(struct work_struct *work)
 			 "capacity changed from %llu to %llu sectors\n",
 			 old, cap);
 	vblk_reread_wce(vblk);
+	vblk_reread_limits(vblk);
 }
 
 static void vblk_config_changed(struct virtio_device *vdev)
@@ -632,9 +788,10 @@ static int vblk_probe(struct virtio_device *vdev)
 		goto out_del_vqs;
 	}
 
-	err = vblk_read_config(vblk, ring);
+	err = vblk_read_config(vdev, ring, &vblk->cfg);
 	if (err)
 		goto out_del_vqs;
+	vblk->cfg.capacity = vblk_read_capacity(vdev);
 	err = vblk_init_tag_set(vblk, ring);
 	if (err)
 		goto out_del_vqs;

@@ -6,7 +6,7 @@
  * layout.c   the two register layouts (legacy v1, modern v2), one ops table each
  * config.c   the virtio_config_ops the virtio core calls
  * cmdline.c  the device=<size>@<base>:<irq>[:<id>] module parameter
- * debugfs.c  read-only introspection
+ * debugfs.c  introspection, and the fault knobs that make the device lie
  */
 #ifndef VMMIO_H
 #define VMMIO_H
@@ -74,6 +74,31 @@ struct vmmio_stats {
 	u64 needs_reset;	/* config changes with DEVICE_NEEDS_RESET */
 };
 
+/*
+ * A test's override of config space (debugfs fault/config): the WIDTH
+ * little-endian bytes of VALUE replace those at OFFSET in every read that
+ * covers them (a legacy device's config is in the guest's byte order:
+ * the same on the little-endian guests this is tested on).  QEMU never
+ * offers an absurd config, so the drivers' checks of one can only be
+ * tested this way.
+ */
+struct vmmio_cfg_override {
+	u32 offset;
+	u32 width;
+	u64 value;
+};
+
+#define VMMIO_CFG_OVERRIDES	8
+
+/* the fault knobs, all inert (empty, 0) until a test writes them */
+struct vmmio_fault {
+	spinlock_t lock;	/* the table, against config reads in any context */
+	unsigned int nr_cfg;	/* entries in use: 0 is vmmio_get's fast path */
+	struct vmmio_cfg_override cfg[VMMIO_CFG_OVERRIDES];
+	u64 features_set;	/* offered as if the device did (never written to it) */
+	u64 features_clear;	/* hidden from the driver */
+};
+
 struct vmmio_device {
 	struct virtio_device vdev;
 	struct platform_device *pdev;
@@ -92,6 +117,7 @@ struct vmmio_device {
 
 	u64 offered_features;	/* as read at probe, for debugfs */
 	struct vmmio_stats stats;
+	struct vmmio_fault fault;
 	struct dentry *debugfs;
 };
 

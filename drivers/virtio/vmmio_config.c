@@ -34,6 +34,35 @@ static bool vmmio_config_fits(struct vmmio_device *vm, unsigned int offset,
 	return false;
 }
 
+/*
+ * The overrides of debugfs fault/config, on a read of @len bytes at
+ * @offset: each byte of an override that falls inside the read replaces
+ * the device's.  Byte by byte, so that an override and a read may
+ * overlap in any way (a driver reading a u64 field in two halves, the
+ * legacy layout's byte-wise reads).
+ */
+static void vmmio_fault_apply_cfg(struct vmmio_device *vm, unsigned int offset,
+				  void *buf, unsigned int len)
+{
+	struct vmmio_fault *f = &vm->fault;
+	unsigned long flags;
+	unsigned int i, b;
+	u8 *p = buf;
+
+	spin_lock_irqsave(&f->lock, flags);
+	for (i = 0; i < f->nr_cfg; i++) {
+		const struct vmmio_cfg_override *o = &f->cfg[i];
+
+		for (b = 0; b < o->width; b++) {
+			unsigned int at = o->offset + b;
+
+			if (at >= offset && at - offset < len)
+				p[at - offset] = o->value >> (8 * b);
+		}
+	}
+	spin_unlock_irqrestore(&f->lock, flags);
+}
+
 static void vmmio_get(struct virtio_device *vdev, unsigned int offset,
 		      void *buf, unsigned int len)
 {
@@ -44,6 +73,9 @@ static void vmmio_get(struct virtio_device *vdev, unsigned int offset,
 		return;
 	}
 	vm->layout->config_get(vm, offset, buf, len);
+	/* the fault knob's only cost when unused: this branch */
+	if (unlikely(READ_ONCE(vm->fault.nr_cfg)))
+		vmmio_fault_apply_cfg(vm, offset, buf, len);
 }
 
 static void vmmio_set(struct virtio_device *vdev, unsigned int offset,
@@ -90,20 +122,24 @@ static void vmmio_reset(struct virtio_device *vdev)
 			status, VMMIO_RESET_TIMEOUT_MS);
 }
 
+/* what the device offers, as the fault knobs features_{set,clear} bend it */
 static u64 vmmio_get_features(struct virtio_device *vdev)
 {
 	struct vmmio_device *vm = to_vmmio(vdev);
-	u64 high;
+	u64 high, features;
 
 	vmmio_write(vm, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
 	high = vmmio_read(vm, VIRTIO_MMIO_DEVICE_FEATURES);
 	vmmio_write(vm, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	return high << 32 | vmmio_read(vm, VIRTIO_MMIO_DEVICE_FEATURES);
+	features = high << 32 | vmmio_read(vm, VIRTIO_MMIO_DEVICE_FEATURES);
+	features |= READ_ONCE(vm->fault.features_set);
+	return features & ~READ_ONCE(vm->fault.features_clear);
 }
 
 static int vmmio_finalize_features(struct virtio_device *vdev)
 {
 	struct vmmio_device *vm = to_vmmio(vdev);
+	u64 features;
 	int err;
 
 	/* the ring decides which transport bits it can honour */
@@ -119,10 +155,13 @@ static int vmmio_finalize_features(struct virtio_device *vdev)
 	if (err)
 		return err;
 
+	/* a bit only the fault knob offered is the driver's belief alone */
+	features = vdev->features &
+		   ~(READ_ONCE(vm->fault.features_set) & ~vm->offered_features);
 	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES, upper_32_bits(vdev->features));
+	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES, upper_32_bits(features));
 	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES, lower_32_bits(vdev->features));
+	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES, lower_32_bits(features));
 	return 0;
 }
 

@@ -210,6 +210,7 @@ static int vmmio_probe(struct platform_device *pdev)
 	vm->config_len = min_t(resource_size_t, resource_size(res) - VIRTIO_MMIO_CONFIG,
 			       UINT_MAX);
 	spin_lock_init(&vm->lock);
+	spin_lock_init(&vm->fault.lock);
 	INIT_LIST_HEAD(&vm->vqs);
 
 	err = vmmio_identify(vm);
