@@ -24,13 +24,18 @@
 #   CRASH=1           the crash-consistency lane (scripts/crash-check.sh; 0 skips
 #                     it): disks on QEMU's blklogwrites, logs replayed to flush
 #                     marks, e2fsck and the acknowledged records checked there;
-#                     kernel CRASH_KVER (6.12), modern layout, one boot per
-#                     CRASH_DRIVERS set ("ours intree"); CRASH_RECORDS (100 a
-#                     disk), CRASH_MARKS (ext4 marks replayed a disk: 0 = all)
+#                     kernel CRASH_KVER (6.12), one boot per CRASH_DRIVERS set
+#                     ("ours intree") on the modern layout and per
+#                     CRASH_LEGACY_DRIVERS set ("ours") on the legacy one;
+#                     CRASH_RECORDS (100 a disk), CRASH_MARKS (ext4 marks
+#                     replayed a disk: 0 = all), CRASH_RESET_EVERY (with
+#                     vblk a forced device reset every 25 records)
 #   CHECK_LONG=1      "make check-long": the long versions (every crash
-#                     mark replayed; make check samples CRASH_MARKS=40;
+#                     mark replayed, 300 records a disk: 11 resets;
+#                     make check samples CRASH_MARKS=40;
 #                     t_churn's full counts, CHURN_LONG=1 in the guest's
-#                     rig.env, and LANE_TIMEOUT 2400 s for them)
+#                     rig.env, and LANE_TIMEOUT 2400 s for them; t_recovery's
+#                     soak, RECOVERY_LONG=1)
 #   LANE_TIMEOUT=600  seconds a lane's guest may run before QEMU is killed
 #   QEMU10=0          skip the QEMU 10 lanes: kernel 6.12, modern layout,
 #                     QEMU10_DRIVERS (ours), on qemu-system-aarch64 10.x from
@@ -88,6 +93,7 @@ DEBUG_LAYOUTS=${DEBUG_LAYOUTS:-modern}
 CRASH=${CRASH:-1}
 if [ "${CHECK_LONG:-0}" = 1 ]; then
 	CRASH_MARKS=${CRASH_MARKS:-0}
+	CRASH_RECORDS=${CRASH_RECORDS:-300}
 else
 	CRASH_MARKS=${CRASH_MARKS:-40}
 fi
@@ -98,7 +104,9 @@ else
 	LANE_TIMEOUT=${LANE_TIMEOUT:-600}
 fi
 CRASH_DRIVERS=${CRASH_DRIVERS:-ours intree}
-export CRASH_KVER CRASH_RECORDS CRASH_MARKS
+CRASH_LEGACY_DRIVERS=${CRASH_LEGACY_DRIVERS-ours}
+CRASH_TIMEOUT=${CRASH_TIMEOUT:-$LANE_TIMEOUT}
+export CRASH_KVER CRASH_RECORDS CRASH_MARKS CRASH_RESET_EVERY CRASH_TIMEOUT
 VMMIO_SERVES_IO=1
 VBLK_SERVES_IO=1
 LANES=${LANES:-matrix pci crash qemu10 microvm odd}
@@ -230,8 +238,8 @@ run_lane() { pool_run run_lane_now "$@"; }
 run_lane_now() {
 	local kver=$1 layout=$2 drv=$3 props=${4:-} only=${5:-${ONLY:-}}
 	local env=${6:-} label=${7:-${props//[=,]/-}}
-	# the guest tests' long versions (t_churn's counts)
-	if [ "${CHECK_LONG:-0}" = 1 ]; then env=${env:+$env,}CHURN_LONG=1; fi
+	# the guest tests' long versions (t_churn's counts, t_recovery's soak)
+	if [ "${CHECK_LONG:-0}" = 1 ]; then env=${env:+$env,}CHURN_LONG=1,RECOVERY_LONG=1; fi
 	local lane dir expect=1 dtbarg=() dtbname rc=0 scratch
 	lane=$kver-$layout-$drv$LANE_SUFFIX${label:+-$label}
 	dir=$CACHE/check/$lane
@@ -558,10 +566,11 @@ crash_tools() {
 		fi
 	done
 }
+# crash_lane DRIVERS LAYOUT
 crash_lane() {
-	local drv=$1 lane=crash-$CRASH_KVER-modern-$1
-	echo "# lane $lane: kernel $KREL ($KPKGVER), modern virtio-mmio, $drv drivers, disks on blklogwrites" >&2
-	{ "$TOP/scripts/crash-check.sh" "$CACHE/check/$lane" "$drv" ||
+	local drv=$1 layout=$2 lane=crash-$CRASH_KVER-$2-$1
+	echo "# lane $lane: kernel $KREL ($KPKGVER), $layout virtio-mmio, $drv drivers, disks on blklogwrites" >&2
+	{ "$TOP/scripts/crash-check.sh" "$CACHE/check/$lane" "$drv" "$layout" ||
 		printf 'fail\tcrash.lane\tcrash-check.sh exited with an error\n'; } |
 		sed "s/^\([a-z]*\)\t/\1\t$lane: /" >"$CACHE/check/$lane.results"
 	if grep -q "^fail	" "$CACHE/check/$lane.results"; then
@@ -576,7 +585,10 @@ crash_lanes() {
 	eval "$genv"
 	export KIMAGE INITRD
 	for drv in $CRASH_DRIVERS; do
-		pool_run crash_lane "$drv"
+		pool_run crash_lane "$drv" modern
+	done
+	for drv in $CRASH_LEGACY_DRIVERS; do
+		pool_run crash_lane "$drv" legacy
 	done
 }
 if lane_group crash && [ "$CRASH" = 1 ]; then

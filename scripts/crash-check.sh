@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# crash-check.sh DIR DRIVERS: the crash-consistency lane.
+# crash-check.sh DIR DRIVERS [LAYOUT]: the crash-consistency lane.
 #
 # Boots the guest (KIMAGE, INITRD from scripts/build-guest.sh; built here
 # for CRASH_KVER, 6.12, when unset) with the DRIVERS set (ours, intree, ...)
-# on the modern layout and four disks, each on QEMU's blklogwrites driver,
+# on the LAYOUT (modern or legacy; modern unless told) and four disks, each
+# on QEMU's blklogwrites driver,
 # which logs every write and flush the guest sends in dm-log-writes format:
 #
 #   serial crash-ext4-wb   ext4, records appended to a file, "write back"
@@ -13,7 +14,8 @@
 #   serial crash-raw-wt
 #
 # The guest (selftests/sh/t_crash.sh, selftests/tools/crash_wl.c) syncs
-# each record and prints its id once the sync returned.  Then, on the host,
+# each record and prints its id once the sync returned; with vblk it forces
+# a device reset every CRASH_RESET_EVERY records.  Then, on the host,
 # scripts/crash-verify.py replays each log to its flush marks (all of them;
 # for ext4 from the first record write on, each costing a journal replay,
 # e2fsck -fn and debugfs, about 0.1 s; CRASH_MARKS=K samples K evenly
@@ -26,14 +28,18 @@
 # collects them: the guest's TAP (t_crash.*, zz_unload.*, dmesg.*) and the
 # host's crash.{ext4,raw}.{wb,wt}.* and crash.summary.
 # Environment: CRASH_RECORDS (100 per disk), CRASH_MARKS (0: every
-# mark), CRASH_KVER (6.12), V=1.
+# mark), CRASH_KVER (6.12), CRASH_RESET_EVERY (25; 0: no forced resets),
+# CRASH_TIMEOUT (600 s for the guest), V=1.
 . "$(dirname "$0")/lib.sh"
 
 DIR=${1:?usage: crash-check.sh DIR DRIVERS}
 DRV=${2:-ours}
+LAYOUT=${3:-modern}
 CRASH_KVER=${CRASH_KVER:-6.12}
 CRASH_RECORDS=${CRASH_RECORDS:-100}
 CRASH_MARKS=${CRASH_MARKS:-0}
+CRASH_RESET_EVERY=${CRASH_RESET_EVERY:-25}
+CRASH_TIMEOUT=${CRASH_TIMEOUT:-600}
 if [ -z "${KIMAGE:-}" ] || [ -z "${INITRD:-}" ]; then
 	genv=$("$TOP/scripts/build-guest.sh" "$CRASH_KVER") || die "building the $CRASH_KVER guest failed"
 	eval "$genv"
@@ -59,12 +65,12 @@ disks+=(--disk "driver=null-co,size=64M|serial=scratch")
 
 t0=$(date +%s)
 rc=0
-"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" --modern \
-	--timeout 600 --log "$DIR/console.log" \
-	--append "rig.mode=check rig.drivers=$DRV rig.layout=modern rig.only=t_crash,zz_unload,dmesg rig.crash_records=$CRASH_RECORDS loglevel=1" \
+"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" "--$LAYOUT" \
+	--timeout "$CRASH_TIMEOUT" --log "$DIR/console.log" \
+	--append "rig.mode=check rig.drivers=$DRV rig.layout=$LAYOUT rig.only=t_crash,zz_unload,dmesg rig.crash_records=$CRASH_RECORDS rig.env=CRASH_RESET_EVERY=$CRASH_RESET_EVERY loglevel=1" \
 	"${disks[@]}" || rc=$?
 guest=$(($(date +%s) - t0))
-echo "  [crash $DRV] guest done in ${guest}s (qemu rc=$rc)" >&2
+echo "  [crash $LAYOUT $DRV] guest done in ${guest}s (qemu rc=$rc)" >&2
 echo "$guest" >"$DIR/guest-seconds"
 
 awk -f "$TOP/scripts/tap-collect.awk" "$DIR/console.log"
@@ -79,4 +85,4 @@ t1=$(date +%s)
 "$TOP/scripts/crash-verify.py" --console "$DIR/console.log" --work "$DIR/work" \
 	--marks "$CRASH_MARKS" --records "$CRASH_RECORDS" "${args[@]}" ||
 	printf 'fail\tcrash.verify\tcrash-verify.py exited with an error\n'
-echo "  [crash $DRV] host checks done in $(($(date +%s) - t1))s" >&2
+echo "  [crash $LAYOUT $DRV] host checks done in $(($(date +%s) - t1))s" >&2

@@ -174,11 +174,19 @@ class Case:
 
 
 def parse_console(path):
-    """tag, acked ids and done count per case, from the console log."""
+    """tag, acked ids and done count per case, from the console log; the
+    forced resets and requeued requests t_crash counted, per case."""
     cases = {}
     with open(path, "rb") as f:
         text = f.read().decode("utf-8", "replace")
     for line in text.splitlines():
+        m = re.match(r"# crash: recovery (\S+) resets (\d+) requeued (\d+)\s*$",
+                     line.strip())
+        if m:
+            c = cases.setdefault(m.group(1), {"tag": None, "acks": [],
+                                              "done": None})
+            c["resets"] = (int(m.group(2)), int(m.group(3)))
+            continue
         m = re.match(r"# crash: (begin|ack|done) (\S+) (?:tag )?([0-9a-f]+)\s*$",
                      line.strip())
         if not m:
@@ -439,10 +447,16 @@ def main_check(args):
             print("\t".join(r))
         sys.stdout.flush()
     lost = sum(c.lost for c in cases)
-    print("%s\tcrash.summary\t%d disks, %d records acked: %d marks in the "
-          "logs, %d replayed, %d required-record checks, %d lost" %
+    resets = [cons.get(c.name, {}).get("resets") for c in cases]
+    resets = [r for r in resets if r]
+    across = ""
+    if resets:
+        across = " (across %d device resets, %d requests sent again)" % (
+            sum(r[0] for r in resets), sum(r[1] for r in resets))
+    print("%s\tcrash.summary\t%d disks, %d records acked%s: %d marks in "
+          "the logs, %d replayed, %d required-record checks, %d lost" %
           ("pass" if not lost and all(c.replayed for c in cases) else "fail",
-           len(cases), sum(len(c.acks) for c in cases),
+           len(cases), sum(len(c.acks) for c in cases), across,
            sum(c.marks_total for c in cases),
            sum(c.replayed for c in cases), sum(c.verified for c in cases),
            lost))

@@ -29,10 +29,22 @@
  *   4088  FNV-1a 64 of bytes 0..4087
  * Even ids are synced with fdatasync(), odd ones with fsync().
  *
- * With CRASH_ARM_FILE and CRASH_ARM_AT set in the environment, the string
- * "1" is written to that file just before record CRASH_ARM_AT: the lane
- * arms vblk's corrupt_hdr fault knob there, so the device needs a reset
- * in the middle of the records.
+ * With CRASH_ARM_FILE and CRASH_ARM_EVERY=K set in the environment, the
+ * string "1" is written to that file at records K, 2K, 3K, ...: the lane
+ * arms vblk's corrupt_hdr fault knob there, so the next request the disk
+ * sends is malformed and the device needs a reset in the middle of the
+ * records.  Odd-numbered arms come before the record's write, so its data
+ * write is the request that breaks; even-numbered ones after its data has
+ * been written back (sync_file_range), just before its sync, so the
+ * request that breaks is the sync's own: the flush on the raw device, the
+ * journal commit's first write on ext4.  Every arm prints
+ * "# crash: armed CASE ID write|sync".
+ *
+ * vblk gives up on a disk (the disk is dead) at its sixth reset within a
+ * minute, so at most ARM_BURST arms fall in any ARM_WINDOW_S seconds: the
+ * workload sleeps before an arm that would break that.  The margin leaves
+ * room for one reset nobody asked for and for the legacy timeout path's
+ * lag between the arm and its reset.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,11 +52,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define REC_SIZE	4096
 #define REC_MAGIC	"VMCRASH1"
 #define HDR_MAGIC	"VMCRASHH"
+#define ARM_BURST	4
+#define ARM_WINDOW_S	65
 
 static const char *case_name;
 
@@ -126,20 +141,61 @@ static uint64_t new_tag(void)
 	return tag | 1;	/* never 0: an all-zero block has tag 0 */
 }
 
-/* the fault knob, armed once before record @i if the environment says so */
-static void maybe_arm(unsigned long i)
+static double now_s(void)
 {
-	const char *file = getenv("CRASH_ARM_FILE");
-	const char *at = getenv("CRASH_ARM_AT");
-	int fd;
+	struct timespec ts;
 
-	if (!file || !at || strtoul(at, NULL, 0) != i)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* sleep until one more arm keeps ARM_BURST arms in any ARM_WINDOW_S */
+static void arm_pace(unsigned long nr_armed)
+{
+	static double armed_at[ARM_BURST];
+	double wait = 0;
+	unsigned int slot = nr_armed % ARM_BURST;
+
+	if (nr_armed >= ARM_BURST)
+		wait = armed_at[slot] + ARM_WINDOW_S - now_s();
+	if (wait > 0) {
+		printf("# crash: %s waits %.0f s: vblk allows 5 resets a minute\n",
+		       case_name, wait);
+		usleep((useconds_t)(wait * 1e6));
+	}
+	armed_at[slot] = now_s();
+}
+
+/*
+ * The fault knob, armed before record @i if the environment asks for it
+ * there; @fd and @off locate the record, already written when @at_sync
+ * (the caller asks before the record's write and again before its sync).
+ */
+static void maybe_arm(unsigned long i, int fd, off_t off, int at_sync)
+{
+	static unsigned long nr_armed;
+	const char *file = getenv("CRASH_ARM_FILE");
+	const char *every = getenv("CRASH_ARM_EVERY");
+	unsigned long k;
+	int kfd;
+
+	k = every ? strtoul(every, NULL, 0) : 0;
+	if (!file || !k || !i || i % k)
 		return;
-	fd = open(file, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "1", 1) != 1)
+	/* the first, third, ... arm before the write, the others before the sync */
+	if ((i / k) % 2 != (unsigned long)!at_sync)
+		return;
+	if (at_sync &&
+	    sync_file_range(fd, off, REC_SIZE, SYNC_FILE_RANGE_WAIT_BEFORE |
+			    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER))
+		die("sync_file_range");
+	arm_pace(nr_armed++);
+	kfd = open(file, O_WRONLY | O_CLOEXEC);
+	if (kfd < 0 || write(kfd, "1", 1) != 1)
 		die(file);
-	close(fd);
-	printf("# crash: armed %s before %lu\n", case_name, i);
+	close(kfd);
+	printf("# crash: armed %s %lu %s\n", case_name, i,
+	       at_sync ? "sync" : "write");
 }
 
 int main(int argc, char **argv)
@@ -202,9 +258,12 @@ int main(int argc, char **argv)
 	       (unsigned long long)tag);
 
 	for (i = 0; i < n; i++) {
-		maybe_arm(i);
+		off_t off = base + (off_t)i * REC_SIZE;
+
+		maybe_arm(i, fd, off, 0);
 		make_record(rec, tag, i, i);
-		write_all(fd, rec, base + (off_t)i * REC_SIZE);
+		write_all(fd, rec, off);
+		maybe_arm(i, fd, off, 1);
 		if (i % 2 ? fsync(fd) : fdatasync(fd))
 			die("sync");
 		printf("# crash: ack %s %lu\n", case_name, i);
