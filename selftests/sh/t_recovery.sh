@@ -20,15 +20,21 @@
 #                     until its reads outlive io_timeout, then lifts it:
 #                     the read completes, with no reset (timeout_rounds
 #                     high) and after a reset (timeout_rounds 0)
+#   soak              verified fio runs back to back, each with one fault:
+#                     a forced reset (corrupt_hdr; the timeout path on
+#                     legacy) or a burst of dropped interrupts; every fio
+#                     run verifies clean and the counters add up.  One of
+#                     each; RECOVERY_LONG=1 (make check-long, rig.env) 20
+#                     resets, paced to vblk's 5 a minute, bursts between
 # The in-tree virtio_blk has no fault knobs (and no timeout handler): its
 # lanes run only the stuck-device wait; the README's Recovery table says
 # what it does in each scenario.
 . /rig/lib.sh
-tap_plan 9
+tap_plan 10
 B=$RIG_BLK_MOD
 M=/mnt/recovery
 DBG=/sys/kernel/debug/vblk
-ALL="slow_completions lost_interrupts_recovered needs_reset_recovered timeout_reset_recovered ext4_across_reset dead_disk_fails_io reload_after_dead stuck_device_waited stuck_device_reset"
+ALL="slow_completions lost_interrupts_recovered needs_reset_recovered timeout_reset_recovered ext4_across_reset dead_disk_fails_io reload_after_dead stuck_device_waited stuck_device_reset soak"
 
 skip_all() {
 	tap_skip_all "$1" $ALL
@@ -268,6 +274,81 @@ stuck() {
 	return $rc
 }
 
+# soak_round KNOB VALUE: one verified fio run on $S with the fault knob
+# armed first (a fast load could end before a later write)
+soak_round() {
+	knob "$S" "$1" "$2"
+	rec_load "$S" || return 1
+	rec_wait 120 || return 1
+	[ "$(knob_get "$S" "$1")" = 0 ] || { echo "# $1 not used up: $(knob_get "$S" "$1")"; return 1; }
+}
+
+# soak_rounds N: timeout_rounds on the legacy layout (modern devices say
+# when they need a reset)
+soak_rounds() {
+	[ "$RIG_LAYOUT" != legacy ] || echo "$1" >/sys/module/vblk/parameters/timeout_rounds
+}
+
+# soak_may_reset: whether a forced reset now keeps to 4 in any 65 s (vblk
+# declares the disk dead at a 6th within its minute); SOAK_T holds the
+# times of the last four, soak_reset_at adds one
+soak_may_reset() {
+	# shellcheck disable=SC2086
+	set -- $SOAK_T
+	[ $# -lt 4 ] || awk -v o="$1" -v n="$(uptime_s)" 'BEGIN { exit !(n - o >= 65) }'
+}
+soak_reset_at() {
+	# shellcheck disable=SC2086
+	set -- $SOAK_T
+	[ $# -lt 4 ] || shift
+	SOAK_T="$* $(uptime_s)"
+}
+
+# at least $1 forced resets and $1 dropped-interrupt bursts, each under its
+# own fio --verify; a burst round whenever a reset would come too soon
+soak() {
+	local n=$1 rc=0 t0 r0 q0 nr0 l0 to0 d r q nr l resets=0 bursts=0
+	S=$(rig_disk_by_serial scratch) || return 1
+	d=${S#/dev/}
+	fast_timeouts "$S"
+	r0=$(rec "$S" resets) q0=$(rec "$S" requeued) nr0=$(rec "$S" needs_reset)
+	l0=$(rec "$S" lost_irqs_recovered) to0=$(rec "$S" timeouts)
+	SOAK_T=
+	t0=$(uptime_s)
+	while [ $rc = 0 ] && { [ $resets -lt "$n" ] || [ $bursts -lt "$n" ]; }; do
+		if [ $resets -lt "$n" ] && soak_may_reset; then
+			soak_reset_at
+			resets=$((resets + 1))
+			# the legacy device stops silently: the first timeout resets it
+			soak_rounds 0
+			soak_round corrupt_hdr 1 || { echo "# reset round $resets failed"; rc=1; }
+		else
+			bursts=$((bursts + 1))
+			# a slow request is no reason for a reset here
+			soak_rounds 2
+			soak_round drop_irqs $((4 + bursts % 8)) ||
+				{ echo "# drop_irqs round $bursts failed"; rc=1; }
+		fi
+	done
+	echo "# $resets forced resets, $bursts bursts of dropped interrupts, each under fio --verify: $(elapsed "$t0") s"
+	show_rec "$S"
+	r=$(($(rec "$S" resets) - r0)) q=$(($(rec "$S" requeued) - q0))
+	nr=$(($(rec "$S" needs_reset) - nr0)) l=$(($(rec "$S" lost_irqs_recovered) - l0))
+	echo "# $d: resets +$r, requeued +$q, needs_reset +$nr, lost_irqs_recovered +$l, timeouts +$(($(rec "$S" timeouts) - to0))"
+	[ "$r" -ge "$resets" ] || { echo "# fewer resets than forced"; rc=1; }
+	[ "$q" -ge "$r" ] || { echo "# fewer requests sent again than resets"; rc=1; }
+	# only the legacy timeout path may reset a slow device unasked
+	if [ "$RIG_LAYOUT" != legacy ]; then
+		[ "$r" = "$resets" ] || { echo "# a reset that was not forced"; rc=1; }
+		[ "$nr" = "$resets" ] || { echo "# DEVICE_NEEDS_RESET not seen each time"; rc=1; }
+	fi
+	[ "$l" -ge "$bursts" ] || { echo "# fewer lost interrupts recovered than bursts"; rc=1; }
+	[ "$(rec "$S" failed)" = 0 ] && [ "$(rec "$S" failed_resets)" = 0 ] || { echo "# failed I/O or resets"; rc=1; }
+	[ "$(rec "$S" state)" = live ] || rc=1
+	default_timeouts "$S"
+	return $rc
+}
+
 dmesg_mark
 if [ "$B" != vblk ]; then
 	# the in-tree driver: only what needs no knobs
@@ -294,4 +375,9 @@ tap_check_v dead_disk_fails_io dead_disk
 tap_check_v reload_after_dead reload_after_dead
 tap_check_v stuck_device_waited stuck 100
 tap_check_v stuck_device_reset stuck 0
+if [ "${RECOVERY_LONG:-0}" = 1 ]; then
+	tap_check_v soak soak 20
+else
+	tap_check_v soak soak 1
+fi
 tap_exit
