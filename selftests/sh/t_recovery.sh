@@ -62,12 +62,19 @@ default_timeouts() {
 }
 
 # verified fio on $1 in the background (lib.sh's fio_bg), back once its
-# I/O has started
+# I/O has started.  A write lost at a reset must fail the verify: one
+# block size, so that no write overlaps an earlier one (fio stops
+# verifying a block once a later write overlaps it) and fio checks each
+# block's sequence number, and random offsets and seeds of its own for
+# each run (randrepeat=0: with fio's default every run writes the same
+# blocks at the same offsets, and a lost write leaves the previous run's
+# identical block, which verifies; randseed= does not move the offsets).
 rec_load() {
 	local d=$1
 	shift
 	fio_bg /tmp/rec-fio.out "$d" --name=rec --filename="$d" --ioengine=io_uring \
-		--iodepth=32 --direct=1 --rw=randwrite --bsrange=4k-64k --size=8M \
+		--iodepth=32 --direct=1 --rw=randwrite --bs=16k --size=8M \
+		--randrepeat=0 \
 		--verify=crc32c --do_verify=1 --verify_fatal=1 "$@" >/dev/null
 }
 # wait up to $1 s for it: true if it ended without errors

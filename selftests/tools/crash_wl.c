@@ -173,6 +173,7 @@ static void arm_pace(unsigned long nr_armed)
  */
 static void maybe_arm(unsigned long i, int fd, off_t off, int at_sync)
 {
+	static const char * const where[] = { "write", "sync" };
 	static unsigned long nr_armed;
 	const char *file = getenv("CRASH_ARM_FILE");
 	const char *every = getenv("CRASH_ARM_EVERY");
@@ -194,8 +195,7 @@ static void maybe_arm(unsigned long i, int fd, off_t off, int at_sync)
 	if (kfd < 0 || write(kfd, "1", 1) != 1)
 		die(file);
 	close(kfd);
-	printf("# crash: armed %s %lu %s\n", case_name, i,
-	       at_sync ? "sync" : "write");
+	printf("# crash: armed %s %lu %s\n", case_name, i, where[at_sync]);
 }
 
 int main(int argc, char **argv)
