@@ -282,8 +282,9 @@ rig_qmp_ask() {
 	port=$(rig_qmp_port) || return 1
 	: >"$2"
 	# the port is read before the question is asked (so the reply finds
-	# it open); a read while the host end is not connected ends at once
-	timeout 30 sed '/^end$/q' <"$port" >>"$2" &
+	# it open); a read while the host end is not connected ends at once.
+	# (Not sed: busybox sed reads a line ahead, to know the last one.)
+	timeout 30 awk '{ print } /^end$/ { exit }' <"$port" >>"$2" &
 	pid=$!
 	sleep 0.3
 	echo "# rig: qmp? $1" >/dev/console
@@ -293,7 +294,7 @@ rig_qmp_ask() {
 		i=$((i + 1))
 		[ $i -lt 100 ] || return 1
 		sleep 0.2
-		timeout 30 sed '/^end$/q' <"$port" >>"$2" &
+		timeout 30 awk '{ print } /^end$/ { exit }' <"$port" >>"$2" &
 		pid=$!
 	done
 }
