@@ -118,7 +118,7 @@ HEAVY_TESTS=${HEAVY_TESTS:-t_churn}
 # the werror/rerror=stop lanes (stop_lanes)
 STOP_DRIVERS=${STOP_DRIVERS-ours intree}
 HEAVY_LANES=${HEAVY_LANES:-6.1-legacy-ours 6.12-modern-ours}
-CORE_ONLY=${CORE_ONLY:-modules,blk_rw,blk_flush,blk_ioctl,blk_badargs,t_big,t_ext4,t_load,t_virtio_devs,t_readonly,t_blkerr,t_resize,zz_unload,dmesg}
+CORE_ONLY=${CORE_ONLY:-modules,blk_rw,blk_flush,t_flushstats,blk_ioctl,blk_badargs,t_big,t_ext4,t_load,t_virtio_devs,t_readonly,t_blkerr,t_resize,zz_unload,dmesg}
 MICROVM=${MICROVM:-1}
 MICROVM_DRIVERS=${MICROVM_DRIVERS:-ours}
 QEMU10=${QEMU10:-1}
@@ -294,13 +294,16 @@ run_lane_now() {
 		others_dev=(-device virtio-rng-device
 			-chardev "file,id=con0,path=$dir/hvc0.out"
 			-device virtio-serial-device -device virtconsole,chardev=con0
+			-chardev "socket,id=qmpr,path=$dir/qmpr.sock,server=on,wait=off"
+			-device virtserialport,chardev=qmpr,name=rig.qmp
 			-netdev user,id=net0,restrict=on -device virtio-net-device,netdev=net0)
 	fi
 	local t0=$(date +%s) agent attempt=0 watch='' sampler=''
 	while :; do
 		attempt=$((attempt + 1)) rc=0 watch=''
 		# the guest asks for QMP commands (resize, ...) through its console
-		"$TOP/scripts/qmp-agent.py" "$dir/console.log" "$dir/qmp.sock" 2>"$dir/qmp-agent.log" &
+		# ... and reads the replies it asks for on the rig.qmp port
+		"$TOP/scripts/qmp-agent.py" "$dir/console.log" "$dir/qmp.sock" ${others_dev:+"$dir/qmpr.sock"} 2>"$dir/qmp-agent.log" &
 		agent=$!
 		if [ -n "$LANE_THREADS" ]; then
 			thread_sampler "$dir" &

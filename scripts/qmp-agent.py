@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""qmp-agent.py LOG SOCKET: let the guest drive QEMU's monitor.
+"""qmp-agent.py LOG SOCKET [REPLY]: let the guest drive QEMU's monitor.
 
 Follows the guest console log; each line "# rig: qmp {json}" the guest
 prints is sent as a QMP command to SOCKET, and the reply is written to
 LOG.qmp (one line per command).  The guest then watches for the effect
 (a new disk size, a throttled device).  Ends when QEMU closes the socket.
+
+A line "# rig: qmp? {json}" asks for the reply too: it goes to REPLY, the
+host end of a virtio-serial port the guest reads (QEMU's socket chardev),
+flattened to one "path=value" line per member (return.0.device=d0,
+return.0.stats.flush_operations=3, ...) and a last line "end", which a
+shell reads without a JSON parser.
 
 A guest cannot ask for anything while QEMU has paused it, as it does on
 an I/O error with rerror/werror=stop: on such a BLOCK_IO_ERROR event the
@@ -20,6 +26,7 @@ import sys
 import time
 
 MARK = "# rig: qmp "
+ASK = "# rig: qmp? "
 
 
 def connect(path, deadline):
@@ -94,9 +101,43 @@ class Monitor:
         return not self.closed
 
 
+def flatten(prefix, value, out):
+    """The members of VALUE as "path=value" lines in OUT."""
+    if isinstance(value, dict):
+        for key, member in value.items():
+            flatten(prefix + "." + key if prefix else key, member, out)
+    elif isinstance(value, list):
+        for i, member in enumerate(value):
+            flatten("%s.%d" % (prefix, i), member, out)
+    else:
+        out.append("%s=%s" % (prefix, json.dumps(value) if isinstance(value, str) else value))
+
+
+class Reply:
+    """The guest's reply port.  Connected at start: a guest reading the
+    port while no host is connected gets end of file at once."""
+
+    def __init__(self, path):
+        self.path, self.sock = path, None
+        if path:
+            try:
+                self.sock = connect(path, time.time() + 10)
+            except SystemExit as err:
+                print(err, file=sys.stderr)
+
+    def send(self, msg):
+        if not self.sock:
+            return
+        lines = []
+        flatten("", msg, lines)
+        self.sock.sendall(("\n".join(lines + ["end"]) + "\n").encode())
+
+
+
 def main():
     log, path = sys.argv[1], sys.argv[2]
     sock = connect(path, time.time() + 60)
+    reply = Reply(sys.argv[3] if len(sys.argv) > 3 else None)
     mon = Monitor(sock, None)
     mon._line(True)  # greeting
     mon.command({"execute": "qmp_capabilities"})
@@ -118,6 +159,8 @@ def main():
                 line = line.strip("\r")
                 if line.startswith(MARK):
                     mon.command(json.loads(line[len(MARK):]))
+                elif line.startswith(ASK):
+                    reply.send(mon.command(json.loads(line[len(ASK):])))
 
 
 if __name__ == "__main__":

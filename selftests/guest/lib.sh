@@ -250,6 +250,54 @@ dmesg_since() { dmesg | sed -n "/$DMESG_MARK/,\$p"; }
 rig_qmp() {
 	echo "# rig: qmp $1" >/dev/console
 }
+# the virtio-serial port named rig.qmp, where the host's agent writes the
+# replies a guest asks for (/dev/vportNpM)
+rig_qmp_port_now() {
+	local n
+	for n in /sys/class/virtio-ports/*/name; do
+		[ -f "$n" ] && [ "$(cat "$n")" = rig.qmp ] || continue
+		n=${n%/name}
+		echo "/dev/${n##*/}"
+		return 0
+	done
+	return 1
+}
+# (virtio_console is a module on 6.1: loaded here if need be)
+rig_qmp_port() {
+	local i=0
+	rig_qmp_port_now && return 0
+	modprobe virtio_console 2>/dev/null || return 1
+	while [ $i -lt 50 ]; do
+		rig_qmp_port_now && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# rig_qmp_ask JSON OUT: send a QMP command and put its reply in OUT, one
+# "path=value" line per member (scripts/qmp-agent.py); false without the
+# port or without a reply within 30 s
+rig_qmp_ask() {
+	local port pid i=0
+	port=$(rig_qmp_port) || return 1
+	: >"$2"
+	# the port is read before the question is asked (so the reply finds
+	# it open); a read while the host end is not connected ends at once.
+	# (Not sed: busybox sed reads a line ahead, to know the last one.)
+	timeout 30 awk '{ print } /^end$/ { exit }' <"$port" >>"$2" &
+	pid=$!
+	sleep 0.3
+	echo "# rig: qmp? $1" >/dev/console
+	while :; do
+		wait $pid
+		grep -q '^end$' "$2" && return 0
+		i=$((i + 1))
+		[ $i -lt 100 ] || return 1
+		sleep 0.2
+		timeout 30 awk '{ print } /^end$/ { exit }' <"$port" >>"$2" &
+		pid=$!
+	done
+}
 
 # TAP output for shell tests, in the shape kselftest_harness.h prints
 TAP_N=0
