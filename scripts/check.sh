@@ -512,6 +512,8 @@ for kver in $KVERS; do
 			# the mixed lane over vmmio keeps the transport's tests (t_hostile:
 			# its config fault knob against the in-tree virtio_blk)
 			vmmio) run_lane "$kver" "$layout" "$drv" "" "$(lane_only "$CORE_ONLY,t_transport,t_hostile")" ;;
+			# and vblk over the in-tree transport its own disk tests
+			vblk) run_lane "$kver" "$layout" "$drv" "" "$(lane_only "$CORE_ONLY,t_vblk_disk")" ;;
 			*) run_lane "$kver" "$layout" "$drv" "" "$(lane_only "$CORE_ONLY")" ;;
 			esac
 		done
