@@ -11,11 +11,10 @@ PREFIX.png (PREFIX.svg without pngcairo)."""
 import argparse
 import glob
 import os
-import statistics
 import subprocess
 import sys
 
-from benchlib import JOB_ORDER, bench_records
+from benchlib import JOB_ORDER, bench_records, fmt, med, rng
 
 SET_ORDER = ["intree", "intree-b", "vmmio", "vblk", "ours", "nullb"]
 
@@ -63,28 +62,6 @@ def figures(r, runtime):
     if runtime and abs(f["runtime_ms"] - runtime * 1000) > runtime * 100:
         f["runtime_off"] = True
     return f, None
-
-
-def med(xs):
-    xs = [x for x in xs if x == x]
-    return statistics.median(xs) if xs else float("nan")
-
-
-def fmt(x, nd=None):
-    if x != x:
-        return "n/a"
-    if nd is None:
-        nd = 0 if abs(x) >= 100 else 1 if abs(x) >= 10 else 2
-    return f"{x:,.{nd}f}"
-
-
-def rng(xs, nd=None):
-    xs = [x for x in xs if x == x]
-    if not xs:
-        return "n/a"
-    if len(xs) == 1:
-        return fmt(xs[0], nd)
-    return f"{fmt(med(xs), nd)} ({fmt(min(xs), nd)}–{fmt(max(xs), nd)})"
 
 
 def main():

@@ -11,9 +11,9 @@ the larger rings cost per disk."""
 
 import argparse
 import glob
-import json
 import os
-import statistics
+
+from benchlib import bench_records, fmt, med, rng
 
 MARK = "# scale: "
 SET_ORDER = ["intree", "vmmio", "vblk", "ours"]
@@ -22,23 +22,17 @@ SET_ORDER = ["intree", "vmmio", "vblk", "ours"]
 def records(d):
     recs, na = [], []
     for f in sorted(glob.glob(os.path.join(d, "*.log"))):
-        with open(f, errors="replace") as fh:
-            for line in fh:
-                i = line.find(MARK + "{")
-                if i < 0:
-                    continue
-                try:
-                    r = json.loads(line[i + len(MARK):].strip())
-                except ValueError as e:
-                    na.append(f"{os.path.basename(f)}: unparsable line: {e}")
-                    continue
-                if "na" in r:
-                    na.append(f"{os.path.basename(f)}: {r.get('set')} queue-size "
-                              f"{r.get('qsize')} round {r.get('round')}: {r['na']}")
-                elif r.get("disks") != r.get("expect"):
-                    na.append(f"{os.path.basename(f)}: {r['disks']} of {r['expect']} disks")
-                else:
-                    recs.append(r)
+        name = os.path.basename(f)
+        for r, bad in bench_records(f, MARK):
+            if bad:
+                na.append(f"{name}: {bad}")
+            elif "na" in r:
+                na.append(f"{name}: {r.get('set')} queue-size "
+                          f"{r.get('qsize')} round {r.get('round')}: {r['na']}")
+            elif r.get("disks") != r.get("expect"):
+                na.append(f"{name}: {r['disks']} of {r['expect']} disks")
+            else:
+                recs.append(r)
     return recs, na
 
 
@@ -83,28 +77,6 @@ ROWS = [
     ("modules_kb", "the two modules' size (kB, /proc/modules)"),
     ("kept_kb", "memory not back after unload (kB, all disks; MemFree and the per-CPU lists)"),
 ]
-
-
-def med(xs):
-    xs = [x for x in xs if x == x]
-    return statistics.median(xs) if xs else float("nan")
-
-
-def fmt(x, nd=None):
-    if x != x:
-        return "n/a"
-    if nd is None:
-        nd = 0 if abs(x) >= 100 else 1 if abs(x) >= 10 else 2
-    return f"{x:,.{nd}f}"
-
-
-def rng(xs, nd=None):
-    xs = [x for x in xs if x == x]
-    if not xs:
-        return "n/a"
-    if len(xs) == 1:
-        return fmt(xs[0], nd)
-    return f"{fmt(med(xs), nd)} ({fmt(min(xs), nd)}–{fmt(max(xs), nd)})"
 
 
 def ratios(a, b):
