@@ -10,6 +10,9 @@
 # Environment:
 #   ROUNDS=5            rounds; each boots every set once
 #   SETS="intree vmmio ours" driver sets compared with intree (also vblk);
+#                       SET+SCHED (e.g. intree+none, ours+mq-deadline)
+#                       is SET with the disk's I/O scheduler switched to
+#                       SCHED before the jobs;
 #                       intree is booted twice per round, as intree and
 #                       intree-b, for the A/A noise band
 #   JOBS=a,b,...        fio jobs (default all: randread4k_qd1
@@ -34,7 +37,20 @@
 #                       results/bench-ID.counts.md (MMIO reads, writes,
 #                       notifies, interrupts per I/O, also printed).
 #                       ROUNDS=0 COUNT=1 does only the counting boots
-#   COUNT_IOS=20000     I/Os per fio thread in the counting boots
+#   COUNT_IOS=20000     I/Os per fio thread in the counting and profile
+#                       boots
+#   PROFILE=0           1: after the rounds, one profile boot per set in
+#                       SETS (and null_blk unless NULLB=0), each job doing
+#                       COUNT_IOS I/Os per thread, with the QEMU plugin
+#                       scripts/profile/insnprof.c counting the guest
+#                       instructions each kernel function executes over
+#                       each job (an exact cost under icount, where guest
+#                       time is the instruction count); one first boot
+#                       reads the kernel's symbols (nokaslr keeps them in
+#                       place).  scripts/bench-profile.py writes
+#                       results/bench-ID.profile.md: instructions per I/O
+#                       by function, each set against intree.
+#                       ROUNDS=0 PROFILE=1 does only the profile boots
 #   SCALE=0             1: the scale mode instead of fio: per round, each
 #                       set in SETS (default "intree ours" here) boots once
 #                       per queue size in SCALE_QSIZES with SCALE_DISKS
@@ -75,6 +91,7 @@ ICOUNT_SHIFT=${ICOUNT_SHIFT:-4}
 NULLB=${NULLB:-1}
 COUNT=${COUNT:-0}
 COUNT_IOS=${COUNT_IOS:-20000}
+PROFILE=${PROFILE:-0}
 [ "${1:-}" = -- ] && shift
 EXTRA=("$@")
 cmdline="$0${EXTRA[*]:+ -- ${EXTRA[*]}}"
@@ -82,6 +99,7 @@ cmdline="$0${EXTRA[*]:+ -- ${EXTRA[*]}}"
 case "$LAYOUT" in legacy|modern) ;; *) die "LAYOUT must be legacy or modern" ;; esac
 case "$TIMING" in icount|wall) ;; *) die "TIMING must be icount or wall" ;; esac
 case "$COUNT" in 0|1) ;; *) die "COUNT must be 0 or 1" ;; esac
+case "$PROFILE" in 0|1) ;; *) die "PROFILE must be 0 or 1" ;; esac
 case "$COUNT_IOS" in ''|*[!0-9]*|0) die "COUNT_IOS must be a positive number" ;; esac
 case "$SCALE" in 0|1) ;; *) die "SCALE must be 0 or 1" ;; esac
 case "$SCALE_DISKS" in ''|*[!0-9]*|0) die "SCALE_DISKS must be a positive number" ;; esac
@@ -89,12 +107,16 @@ case "$SCALE_DISKS" in ''|*[!0-9]*|0) die "SCALE_DISKS must be a positive number
 for q in $SCALE_QSIZES; do
 	case "$q" in 4|8|16|32|64|128|256|512|1024) ;; *) die "queue-size '$q': a power of two, 4..1024" ;; esac
 done
-[ "$SCALE" = 0 ] || [ "$COUNT" = 0 ] || die "SCALE=1 and COUNT=1 are separate runs"
+[ "$SCALE" = 0 ] || [ "$COUNT$PROFILE" = 00 ] || die "SCALE=1 is a run of its own (no COUNT=1 or PROFILE=1)"
 case "$ROUNDS" in ''|*[!0-9]*) die "ROUNDS must be a number" ;; esac
-[ "$ROUNDS" -gt 0 ] || [ "$COUNT" = 1 ] || die "ROUNDS=0 needs COUNT=1"
+[ "$ROUNDS" -gt 0 ] || [ "$COUNT$PROFILE" != 00 ] || die "ROUNDS=0 needs COUNT=1 or PROFILE=1"
 for s in $SETS; do
-	case "$s" in intree|vmmio|ours|vblk) ;; *) die "unknown driver set '$s' (intree vmmio ours vblk)" ;; esac
+	case "${s%%+*}" in intree|vmmio|ours|vblk) ;; *) die "unknown driver set '$s' (intree vmmio ours vblk)" ;; esac
+	case "$s" in *+*) case "${s#*+}" in none|mq-deadline|kyber|bfq) ;;
+		*) die "set '$s': the scheduler after + is none, mq-deadline, kyber or bfq" ;; esac ;; esac
 done
+# the drivers of a set: intree-b is intree, ours+none is ours
+set_drivers() { local d=${1%%+*}; echo "${d%-b}"; }
 
 id=$(date -u +%Y%m%d-%H%M%S)
 dir=$CACHE/bench/$id
@@ -107,7 +129,9 @@ if [ "$SCALE" = 1 ]; then
 else
 	env_line="ROUNDS=$ROUNDS SETS=\"$SETS\" JOBS=\"${JOBS:-all}\" RUNTIME=$RUNTIME KVER=$KVER LAYOUT=$LAYOUT BACKEND=$BACKEND TIMING=$TIMING${qemu_timing_note:-}"
 fi
-[ "$COUNT" = 1 ] && env_line+=" COUNT=1 COUNT_IOS=$COUNT_IOS"
+[ "$COUNT" = 1 ] && env_line+=" COUNT=1"
+[ "$PROFILE" = 1 ] && env_line+=" PROFILE=1"
+[ "$COUNT$PROFILE" = 00 ] || env_line+=" COUNT_IOS=$COUNT_IOS"
 echo "# bench $id: $env_line" >&2
 
 genv=$("$TOP/scripts/build-guest.sh" "$KVER") || die "building the $KVER guest failed"
@@ -136,6 +160,7 @@ boot() {
 	local name=$1 drv=$2 round=$3 log t0 rc=0
 	local -n qextra=${BOOT_QEMU:-EXTRA}
 	shift 3
+	case "$name" in *+*) set -- "$@" "rig.bench_sched=${name#*+}" ;; esac
 	log=${BOOT_LOG:-$dir/$name-r$round.log}
 	t0=$(date +%s)
 	"$TOP/scripts/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" \
@@ -186,7 +211,7 @@ n=${#round_sets[@]}
 for r in $(seq 1 "$ROUNDS"); do
 	for k in $(seq 0 $((n - 1))); do
 		s=${round_sets[$(((k + r - 1) % n))]}
-		boot "$s" "${s%-b}" "$r"
+		boot "$s" "$(set_drivers "$s")" "$r"
 	done
 done
 if [ "$ROUNDS" -gt 0 ] && [ "$NULLB" = 1 ]; then boot nullb none 1 rig.bench_dev=nullb; fi
@@ -203,7 +228,30 @@ if [ "$COUNT" = 1 ]; then
 		# time each, ~2 wall seconds per guest second, tracing on top
 		BOOT_LOG=$dir/count/$s.log BOOT_QEMU=count_qemu \
 			BOOT_TMO=$((180 + njobs * COUNT_IOS / 100)) \
-			boot "$s" "$s" 0 "rig.bench_count=$COUNT_IOS"
+			boot "$s" "$(set_drivers "$s")" 0 "rig.bench_count=$COUNT_IOS"
+	done
+fi
+
+# the profile boots: a symbols boot, then one boot per set with the
+# plugin snapshotting its counters at each sync(2) (two per job)
+if [ "$PROFILE" = 1 ]; then
+	so=$("$TOP/scripts/build-insnprof.sh") || die "building the profiler plugin failed"
+	mkdir -p "$dir/profile"
+	BOOT_LOG=$dir/profile/syms.log BOOT_TMO=600 boot syms none 0 nokaslr rig.bench_syms=1
+	trig=$(awk '{ sub(/\r$/, "") } $2 == "ksym:" && $4 == "__arm64_sys_sync" && !t { t = $3 }
+		END { print t }' "$dir/profile/syms.log")
+	[ -n "$trig" ] || die "the symbols boot printed no __arm64_sys_sync (see $dir/profile/syms.log)"
+	prof_sets=$SETS
+	[ "$NULLB" = 1 ] && prof_sets+=" nullb"
+	for s in $prof_sets; do
+		# shellcheck disable=SC2034 # used through BOOT_QEMU
+		prof_qemu=(-plugin "$so,trigger=$trig,out=$dir/profile/$s.snap" "${EXTRA[@]}")
+		prof_args=(nokaslr "rig.bench_count=$COUNT_IOS" rig.bench_profile=1)
+		drv=$(set_drivers "$s")
+		[ "$s" = nullb ] && drv=none prof_args+=(rig.bench_dev=nullb)
+		BOOT_LOG=$dir/profile/$s.log BOOT_QEMU=prof_qemu \
+			BOOT_TMO=$((300 + njobs * COUNT_IOS / 100)) \
+			boot "$s" "$drv" 0 "${prof_args[@]}"
 	done
 fi
 
@@ -219,6 +267,11 @@ fi
 if [ "$COUNT" = 1 ]; then
 	python3 "$TOP/scripts/bench-counts.py" --dir "$dir/count" \
 		--out "$TOP/results/bench-$id.counts" --title "run $id" \
+		--command "$env_line $cmdline" --facts "$facts" || rc=$?
+fi
+if [ "$PROFILE" = 1 ]; then
+	python3 "$TOP/scripts/bench-profile.py" --dir "$dir/profile" \
+		--out "$TOP/results/bench-$id.profile" --title "run $id" \
 		--command "$env_line $cmdline" --facts "$facts" || rc=$?
 fi
 exit "$rc"

@@ -34,6 +34,7 @@
 static unsigned int num_request_queues;
 static unsigned int queue_depth;
 static unsigned int poll_queues;
+static bool io_scheduler;
 
 /* a parameter outside [min, max] refuses the load, saying why */
 int vblk_param_set_range(const char *val, const struct kernel_param *kp,
@@ -82,6 +83,19 @@ MODULE_PARM_DESC(queue_depth,
 module_param_cb(poll_queues, &vblk_queues_ops, &poll_queues, 0444);
 MODULE_PARM_DESC(poll_queues,
 		 "polled request virtqueues for io_uring IOPOLL, 0..1024 (default 0), taken from what the device offers beyond one interrupt-driven queue");
+
+/*
+ * The host schedules the I/O it does for a virtual disk, and the guest
+ * side of one is a ring the device drains in order: a guest elevator
+ * only adds work.  Above all, a single-queue disk with one bounces every
+ * unplugged request (io_uring at QD1, say) through kblockd, a context
+ * switch per I/O.  So every disk starts with "none", as multi-queue ones
+ * get anyway; the parameter, or the queue's scheduler file, brings the
+ * kernel's default back.
+ */
+module_param(io_scheduler, bool, 0444);
+MODULE_PARM_DESC(io_scheduler,
+		 "give single-queue disks the kernel's default I/O scheduler (mq-deadline) instead of none (default: no)");
 
 static int vblk_major;
 static DEFINE_IDA(vblk_ida);
@@ -706,6 +720,8 @@ static int vblk_init_tag_set(struct vblk *vblk, unsigned int ring)
 	set->queue_depth = depth;
 	set->numa_node = NUMA_NO_NODE;
 	set->flags = BLK_MQ_F_SHOULD_MERGE;
+	if (!io_scheduler)
+		set->flags |= BLK_MQ_F_NO_SCHED_BY_DEFAULT;
 	set->cmd_size = sizeof(struct vblk_req);
 	set->driver_data = vblk;
 	return blk_mq_alloc_tag_set(set);

@@ -8,11 +8,20 @@
 #   rig.bench_round=N        the round number printed
 #   rig.bench_runtime=SECS   fio --runtime per job (default 5)
 #   rig.bench_jobs=a,b,...   jobs to run (default: all, see job_args)
+#   rig.bench_sched=NAME     switch the disk's I/O scheduler to NAME first
 #   rig.bench_dev=nullb      bench on null_blk instead of the virtio disk
 #                            with serial "bench"
 #   rig.bench_scale=N        scale mode (scripts/bench.sh SCALE=1): no fio,
 #                            selftests/bench/scale.sh measures the probe,
 #                            memory and unload of N disks
+#   rig.bench_syms=1         print the kernel's text symbols (/proc/kallsyms
+#                            types t and T) as "# ksym: " lines and stop
+#                            (scripts/bench.sh PROFILE=1, with nokaslr)
+#   rig.bench_profile=1      with rig.bench_count: call sync(2) right after
+#                            each job's begin marker and right before its
+#                            end marker (the profiler's snapshot trigger,
+#                            scripts/profile/insnprof.c), and print the
+#                            loaded modules' text symbols at the end
 #   rig.bench_count=N        counting mode (scripts/bench.sh COUNT=1): each
 #                            job does N I/Os per fio thread (--number_ios,
 #                            not time-based, no ramp) between two console
@@ -28,7 +37,7 @@
 # the whole fio run (ramp included), the same window for all of them.
 . /rig/lib.sh
 
-SET=$RIG_DRIVERS ROUND=0 RUNTIME=5 JOBS= DEV_KIND=virtio COUNT=
+SET=$RIG_DRIVERS ROUND=0 RUNTIME=5 JOBS= DEV_KIND=virtio COUNT= PROFILE= SCHED=
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	rig.bench_set=*) SET=${arg#*=} ;;
@@ -37,6 +46,12 @@ for arg in $(cat /proc/cmdline); do
 	rig.bench_jobs=*) JOBS=$(echo "${arg#*=}" | tr , ' ') ;;
 	rig.bench_dev=*) DEV_KIND=${arg#*=} ;;
 	rig.bench_count=*) COUNT=${arg#*=} ;;
+	rig.bench_profile=1) PROFILE=1 ;;
+	rig.bench_sched=*) SCHED=${arg#*=} ;;
+	rig.bench_syms=1)
+		echo 0 >/proc/sys/kernel/kptr_restrict
+		awk '$2 ~ /^[tT]$/ { print "# ksym: " $1, $3 }' /proc/kallsyms >/dev/console
+		exit 0 ;;
 	rig.bench_scale=*) exec /rig/bench/scale.sh ;;
 	esac
 done
@@ -131,6 +146,9 @@ done
 [ -n "$ENGINE" ] || all_na "no fio ioengine works: $(tail -n1 /tmp/probe.out | tr -d '"\\')"
 
 Q=/sys/block/$BDEV/queue
+if [ -n "$SCHED" ]; then
+	echo "$SCHED" >$Q/scheduler 2>/dev/null || all_na "cannot switch $DEV to the $SCHED scheduler"
+fi
 QINFO="sched $(sed 's/.*\[\(.*\)\].*/\1/' $Q/scheduler 2>/dev/null), $(ls -d /sys/block/$BDEV/mq/* 2>/dev/null | wc -l) hw queues, max_sectors_kb $(cat $Q/max_sectors_kb 2>/dev/null), max_segments $(cat $Q/max_segments 2>/dev/null), nr_requests $(cat $Q/nr_requests 2>/dev/null)"
 out "{$(hdr _boot),\"engine\":\"$ENGINE\",\"queue\":\"$QINFO\",\"dev\":\"$DEV\",\"vdev\":\"$VDEV\",\"pdev\":\"$PDEV\",\"irq\":\"$IRQ\",\"debugfs\":\"$DBG\",\"kernel\":\"$(uname -r)\",\"ncpu\":$(grep -c ^processor /proc/cpuinfo),\"modules\":\"$(lsmod | awk 'NR > 1 { printf "%s ", $1 }')\"}"
 
@@ -147,12 +165,14 @@ for j in $JOBS; do
 	i0=$(irq_count) n0=$(io_count) c0=$(cpu_busy) k0=$(notif_count) d0=$(dbg_irqs)
 	rc=0
 	[ -n "$COUNT" ] && mark begin "$j"
+	[ -n "$PROFILE" ] && sync
 	# shellcheck disable=SC2086
 	$FIO --name="$j" --filename=$DEV --ioengine=$ENGINE --direct=1 \
 		$LIMIT --size=1g \
 		--norandommap --randrepeat=0 --group_reporting \
 		--percentile_list=50:99 --output-format=json $args \
 		>/tmp/fio.json 2>/tmp/fio.err || rc=$?
+	[ -n "$PROFILE" ] && sync
 	[ -n "$COUNT" ] && mark end "$j"
 	i1=$(irq_count) n1=$(io_count) c1=$(cpu_busy) k1=$(notif_count) d1=$(dbg_irqs)
 	# fio's JSON on one line, from its first "{" (it may print notes before)
@@ -164,4 +184,6 @@ for j in $JOBS; do
 	[ -n "$DBG" ] && notif=$((k1 - k0)) && dirq=$((d1 - d0))
 	out "{$(hdr "$j"),\"engine\":\"$ENGINE\",\"rc\":$rc,\"err\":\"$err\",\"ios\":$((n1 - n0)),\"irqs\":$irqs,\"cpu_ticks\":$((c1 - c0)),\"hz\":100,\"notifications\":$notif,\"dbg_irqs\":$dirq,\"count\":${COUNT:-0},\"fio\":$js}"
 done
+[ -n "$PROFILE" ] && echo 0 >/proc/sys/kernel/kptr_restrict &&
+	awk '$2 ~ /^[tT]$/ && $4 ~ /^\[/ { print "# ksym: " $1, $3, $4 }' /proc/kallsyms >/dev/console
 out "{$(hdr _end)}"

@@ -6,9 +6,10 @@
 # scratch disk, rmmod refused while a disk is mounted, and for vblk the
 # refusal of out-of-range module parameters, its debugfs counters and
 # its poll queues (io_uring IOPOLL; the rig gives the scratch disk two
-# virtqueues, one of which becomes polled).
+# virtqueues, one of which becomes polled), and its default of no I/O
+# scheduler on single-queue disks (io_scheduler=1 brings mq-deadline).
 . /rig/lib.sh
-tap_plan 15
+tap_plan 16
 B=$RIG_BLK_MOD
 M=/mnt/vblk
 
@@ -19,7 +20,7 @@ if [ -z "$S" ] || [ -z "$F" ]; then
 		cache_type_bad_value_refused fio_verify_crc32c_qd32 \
 		rmmod_refused_while_mounted bad_params_refused debugfs_counters \
 		poll_queue_hipri multiqueue_used batch_submit_fewer_kicks \
-		irq_completions_batched \
+		irq_completions_batched no_scheduler_by_default \
 		rmmod_refused_during_fio \
 		suspend_resume_during_fio unbind_during_fio disks_back_after; do
 		tap_skip $n "${SCRATCH_REASON:-no disks with serials scratch and fs}"
@@ -117,7 +118,8 @@ refused() {
 bad_params() {
 	rmmod "$B" || return 1
 	refused "queue_depth=4097" && refused "queue_depth=-1" &&
-		refused "num_request_queues=1025" && refused "num_request_queues=x"
+		refused "num_request_queues=1025" && refused "num_request_queues=x" &&
+		refused "io_scheduler=maybe"
 	local rc=$?
 	rig_modprobe "$B"
 	rig_wait_disk scratch 50 >/dev/null
@@ -155,6 +157,24 @@ poll_hipri() {
 	[ $rc = 0 ] && awk '$1 ~ /^req_poll/ && $7 > 0 { ok = 1 } END { exit !ok }' "$q" || rc=1
 	rmmod "$B" && rig_modprobe "$B" || rc=1
 	S=$(rig_wait_disk scratch 50) || rc=1
+	return $rc
+}
+nr_hwq() { ls -d "$(sys "$1")"/mq/* | wc -l; }
+sched_of() { sed -n 's/.*\[\(.*\)\].*/\1/p' "$(sys "$1")/queue/scheduler"; }
+# a single-queue disk (the fs disk) starts with no I/O scheduler, and
+# with io_scheduler=1 with the kernel's default, mq-deadline
+no_sched() {
+	local d rc=0
+	echo "# $F: $(cat "$(sys "$F")/queue/scheduler")"
+	[ "$(sched_of "$F")" = none ] || rc=1
+	rmmod "$B" || return 1
+	modprobe "$B" io_scheduler=1 || return 1
+	d=$(rig_wait_disk fs 50) || return 1
+	echo "# io_scheduler=1: $d: $(cat "$(sys "$d")/queue/scheduler")"
+	[ "$(sched_of "$d")" = mq-deadline ] || rc=1
+	rmmod "$B" && rig_modprobe "$B" || rc=1
+	rig_wait_disk scratch 50 >/dev/null || rc=1
+	F=$(rig_wait_disk fs 50) || rc=1
 	return $rc
 }
 # the fio load spread over both interrupt-driven queues of the scratch disk
@@ -264,6 +284,11 @@ if [ "$B" = vblk ]; then
 		tap_skip multiqueue_used "the scratch disk has one virtqueue"
 		tap_skip poll_queue_hipri "the scratch disk has one virtqueue"
 	fi
+	if [ "$(nr_hwq "$F")" = 1 ]; then
+		tap_check_v no_scheduler_by_default no_sched
+	else
+		tap_skip no_scheduler_by_default "the fs disk has $(nr_hwq "$F") hardware queues"
+	fi
 	S=$(rig_wait_disk scratch 50)
 	with_fio tap_check_v batch_submit_fewer_kicks batch_kicks
 	with_fio tap_check_v irq_completions_batched irq_batch
@@ -274,6 +299,7 @@ else
 	tap_skip poll_queue_hipri "vblk's own debugfs counts polls"
 	tap_skip batch_submit_fewer_kicks "vblk's own debugfs counts kicks"
 	tap_skip irq_completions_batched "vblk's own debugfs counts batches"
+	tap_skip no_scheduler_by_default "vblk's own default"
 fi
 S=$(rig_wait_disk scratch 50)
 with_fio tap_check_v rmmod_refused_during_fio rmmod_during_fio
