@@ -16,7 +16,7 @@ import sys
 
 from benchlib import JOB_ORDER, bench_records, fmt, med, rng
 
-SET_ORDER = ["intree", "intree-b", "vmmio", "vblk", "ours", "nullb"]
+SET_ORDER = ["intree", "intree-b", "vmmio", "vblk", "ours", "intree+none", "nullb"]
 
 
 def load(d):
@@ -96,8 +96,8 @@ def main():
     def vals(s, j, key):
         return [f[key] for f in data.get((s, j), {}).values()]
 
-    def ratios(s, j, key="iops"):
-        a_, b_ = data.get((s, j), {}), data.get(("intree", j), {})
+    def ratios(s, j, key="iops", base="intree"):
+        a_, b_ = data.get((s, j), {}), data.get((base, j), {})
         if s == "nullb":  # one boot: against the median of intree
             m = med([f[key] for f in b_.values()])
             return [f[key] / m for f in a_.values() if m]
@@ -117,6 +117,10 @@ def main():
     L.append("## IOPS")
     L.append("")
     hdr = ["job"] + sets + [f"{s}/intree" for s in cmp_sets if s != "nullb"]
+    # ours against the in-tree pair on ours' scheduler: the driver alone
+    alike = "ours" in sets and "intree+none" in sets
+    if alike:
+        hdr.append("ours/intree+none")
     if "nullb" in sets:
         hdr.append("nullb/intree")
     L.append("| " + " | ".join(hdr) + " |")
@@ -124,11 +128,15 @@ def main():
     for j in jobs:
         row = [j] + [rng(vals(s, j, "iops")) for s in sets]
         row += [rng(ratios(s, j), 3) for s in cmp_sets if s != "nullb"]
+        if alike:
+            row.append(rng(ratios("ours", j, base="intree+none"), 3))
         if "nullb" in sets:
             row.append(rng(ratios("nullb", j), 2))
         L.append("| " + " | ".join(row) + " |")
     L.append("")
-    L.append("A/A: `intree-b/intree` is the in-tree pair against itself, booted the same way: ratios inside its band are noise.")
+    L.append("A/A: `intree-b/intree` is the in-tree pair against itself, booted the same way: ratios inside its band are noise."
+             + (" `intree+none` is the in-tree pair with the disk's scheduler switched to none, vblk's default;"
+                " `ours/intree+none` compares the drivers on the same scheduler." if alike else ""))
     L.append("")
     L.append("## Latency, bandwidth, cost per I/O (medians over rounds)")
     L.append("")

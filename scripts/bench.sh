@@ -9,7 +9,8 @@
 # results/bench-ID.run.png (or .svg).  Console logs: $CACHE/bench/ID/.
 # Environment:
 #   ROUNDS=5            rounds; each boots every set once
-#   SETS="intree vmmio ours" driver sets compared with intree (also vblk);
+#   SETS="intree vmmio ours intree+none" driver sets compared with intree
+#                       (also vblk);
 #                       SET+SCHED (e.g. intree+none, ours+mq-deadline)
 #                       is SET with the disk's I/O scheduler switched to
 #                       SCHED before the jobs;
@@ -79,7 +80,7 @@ SCALE_QSIZES=${SCALE_QSIZES:-256 1024}
 if [ "$SCALE" = 1 ]; then
 	SETS=${SETS:-intree ours}
 else
-	SETS=${SETS:-intree vmmio ours}
+	SETS=${SETS:-intree vmmio ours intree+none}
 fi
 JOBS=${JOBS:-}
 RUNTIME=${RUNTIME:-3}
