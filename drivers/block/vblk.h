@@ -158,7 +158,7 @@ void vblk_recovery_init(struct vblk *vblk);
 void vblk_recovery_stop(struct vblk *vblk);
 void vblk_schedule_reset(struct vblk *vblk, const char *why);
 bool vblk_needs_reset(struct vblk *vblk);
-bool vblk_fault_delay(struct vblk *vblk);
+void vblk_fault_delay_arm(struct vblk *vblk, int ms);
 int vblk_recovery_module_init(void);
 void vblk_recovery_module_exit(void);
 
@@ -171,6 +171,20 @@ static inline bool vblk_fault_take(atomic_t *knob)
 {
 	return unlikely(atomic_read(knob) > 0) &&
 	       atomic_dec_if_positive(knob) >= 0;
+}
+
+/*
+ * The delay_ms knob on the interrupt path: inline, so that the inert
+ * case is one load there, not a call.
+ */
+static inline bool vblk_fault_delay(struct vblk *vblk)
+{
+	int ms = atomic_read(&vblk->rec.delay_ms);
+
+	if (likely(ms <= 0))
+		return false;
+	vblk_fault_delay_arm(vblk, ms);
+	return true;
 }
 
 static inline bool vblk_dead(struct vblk *vblk)

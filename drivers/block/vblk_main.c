@@ -234,6 +234,12 @@ static int vblk_read_segments(struct virtio_device *vdev, struct vblk_cfg *c,
 {
 	u32 v;
 
+	/* header, one data segment and the status: the least a request takes */
+	if (ring < 3) {
+		dev_err(&vdev->dev, "a ring of %u entries cannot hold a request (3 at least)\n",
+			ring);
+		return -EINVAL;
+	}
 	c->seg_max = 1;
 	if (!virtio_cread_feature(vdev, VIRTIO_BLK_F_SEG_MAX,
 				  struct virtio_blk_config, seg_max, &v)) {

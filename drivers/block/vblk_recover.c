@@ -96,15 +96,10 @@ void vblk_schedule_reset(struct vblk *vblk, const char *why)
  * look at the rings that many milliseconds later, as a slow device (or a
  * slow interrupt path) would make it.
  */
-bool vblk_fault_delay(struct vblk *vblk)
+void vblk_fault_delay_arm(struct vblk *vblk, int ms)
 {
-	int ms = atomic_read(&vblk->rec.delay_ms);
-
-	if (likely(ms <= 0))
-		return false;
 	queue_delayed_work(vblk_wq, &vblk->rec.delay_work,
 			   msecs_to_jiffies(ms));
-	return true;
 }
 
 static void vblk_delay_work(struct work_struct *work)

@@ -19,6 +19,39 @@
 #define VMMIO_MAX_QUEUE_SIZE	32768
 
 /*
+ * A cap on the rings, for the next queue set up (bind, resume, reset).
+ * QEMU's virtio-mmio offers 1024 entries whatever its queue-size says, so
+ * without it the small-ring paths of a driver (a full ring, a request
+ * whose chain barely fits) never run against a real device.
+ */
+static unsigned int max_ring;
+
+static int vmmio_max_ring_set(const char *val, const struct kernel_param *kp)
+{
+	int len = min_t(size_t, strcspn(val, "\n"), 32);
+	unsigned int n;
+
+	if (kstrtouint(val, 0, &n) ||
+	    (n && (n < 2 || n > VMMIO_MAX_QUEUE_SIZE || !is_power_of_2(n)))) {
+		pr_err("max_ring=%.*s%s refused: expected 0 (no cap) or a power of two from 2 to %u\n",
+		       len, val, val[len] && val[len] != '\n' ? "..." : "",
+		       VMMIO_MAX_QUEUE_SIZE);
+		return -EINVAL;
+	}
+	WRITE_ONCE(max_ring, n);
+	return 0;
+}
+
+static const struct kernel_param_ops vmmio_max_ring_ops = {
+	.set = vmmio_max_ring_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_ring, &vmmio_max_ring_ops, &max_ring, 0644);
+MODULE_PARM_DESC(max_ring,
+		 "most entries per virtqueue ring, a power of two 2..32768, for the queues set up after it is written (default 0: what the device offers)");
+
+/*
  * Config space ends where the register window does: a driver asking for
  * a field past it (a window the device tree made too small) reads zeros
  * and writes nothing, instead of touching what lies beyond the mapping.
@@ -233,6 +266,7 @@ static void vmmio_del_vqs(struct virtio_device *vdev)
 static int vmmio_queue_size(struct vmmio_device *vm, unsigned int index)
 {
 	u32 num = vmmio_read(vm, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	unsigned int cap;
 
 	if (!num) {
 		dev_err(&vm->pdev->dev, "queue %u: the device offers no queue (QueueNumMax 0)\n",
@@ -246,6 +280,12 @@ static int vmmio_queue_size(struct vmmio_device *vm, unsigned int index)
 		dev_warn(&vm->pdev->dev, "queue %u: QueueNumMax %u, using %u entries\n",
 			 index, num, use);
 		num = use;
+	}
+	cap = READ_ONCE(max_ring);
+	if (cap && num > cap) {
+		dev_info(&vm->pdev->dev, "queue %u: %u entries (max_ring), the device offers %u\n",
+			 index, cap, num);
+		num = cap;
 	}
 	return num;
 }
