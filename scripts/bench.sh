@@ -28,7 +28,7 @@
 #                       time counts guest instructions); wall: no icount
 #   ICOUNT_SHIFT=4      2^4 ns of guest time per guest instruction; about 2
 #                       wall seconds per busy guest second on a 2-CPU host,
-#                       so the default run takes ~15 min; shift=3 doubles
+#                       so the default run takes ~25 min; shift=3 doubles
 #                       the fio phases' wall time for the same I/O count
 #   NULLB=1             0 skips the null_blk boot
 #   COUNT=0             1: after the rounds, one counting boot per set in
