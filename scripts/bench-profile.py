@@ -49,7 +49,8 @@ def read_snap(path):
     with open(path) as f:
         for line in f:
             a, n = line.split()
-            counts[int(a, 16)] = counts.get(int(a, 16), 0) + int(n)
+            addr = int(a, 16)
+            counts[addr] = counts.get(addr, 0) + int(n)
     return counts
 
 

@@ -13,7 +13,6 @@ ver=$(dpkg-query -W -f '${source:Version}' qemu-system-arm 2>/dev/null) ||
 	die "qemu-system-arm is not installed (scripts/host-deps.sh)"
 key="$ver $(hash_files "$src")"
 if ! stamp_ok insnprof "$key" || [ ! -f "$out/insnprof.so" ]; then
-	mkdir -p "$out/src"
 	if [ ! -f "$out/include/qemu-plugin.h" ] || ! stamp_ok insnprof-header "$ver"; then
 		rm -rf "$out/src" "$out/include"
 		mkdir -p "$out/src" "$out/include"

@@ -35,34 +35,33 @@ struct block {
 	int used;
 };
 
+/* a power of two; fixed, as translated code holds pointers into it */
+#define TABLE_SIZE	((size_t)1 << 20)
+
 static struct block *table;
-static size_t table_size = 1 << 20;	/* power of two; grows at 50 % */
 static size_t table_used;
 static uint64_t trigger;
 static const char *out_prefix = "insnprof";
 static unsigned int snapshots;
 
-static size_t slot_of(struct block *t, size_t size, uint64_t vaddr,
-		      unsigned int len)
+/* open addressing stays short while a tenth of the slots is free */
+static int table_full(void)
 {
-	size_t i = (size_t)((vaddr >> 2) * 0x9E3779B97F4A7C15ull + len) & (size - 1);
-
-	while (t[i].used && (t[i].vaddr != vaddr || t[i].len != len))
-		i = (i + 1) & (size - 1);
-	return i;
+	return table_used * 10 >= TABLE_SIZE * 9;
 }
 
 /*
- * Blocks already handed to translated code keep pointers into the table,
- * so the table never moves: it is sized once, and a full table stops
- * counting new blocks (reported at exit).
+ * The counter of block (@vaddr, @len), made on first sight; NULL once the
+ * table is full: new blocks then go uncounted (reported at exit).
  */
 static struct block *lookup(uint64_t vaddr, unsigned int len)
 {
-	size_t i = slot_of(table, table_size, vaddr, len);
+	size_t i = (size_t)((vaddr >> 2) * 0x9E3779B97F4A7C15ull + len) & (TABLE_SIZE - 1);
 
+	while (table[i].used && (table[i].vaddr != vaddr || table[i].len != len))
+		i = (i + 1) & (TABLE_SIZE - 1);
 	if (!table[i].used) {
-		if (table_used * 10 >= table_size * 9)
+		if (table_full())
 			return NULL;
 		table[i].used = 1;
 		table[i].vaddr = vaddr;
@@ -82,7 +81,7 @@ static void snapshot(unsigned int vcpu, void *udata)
 	f = fopen(path, "w");
 	if (!f)
 		return;
-	for (i = 0; i < table_size; i++)
+	for (i = 0; i < TABLE_SIZE; i++)
 		if (table[i].used && table[i].insns)
 			fprintf(f, "%" PRIx64 " %" PRIu64 "\n",
 				table[i].vaddr, table[i].insns);
@@ -109,7 +108,7 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 
 	snprintf(msg, sizeof(msg), "insnprof: %u snapshots, %zu blocks%s\n",
 		 snapshots, table_used,
-		 table_used * 10 >= table_size * 9 ? " (table full)" : "");
+		 table_full() ? " (table full)" : "");
 	qemu_plugin_outs(msg);
 }
 
@@ -129,7 +128,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 			return -1;
 		}
 	}
-	table = calloc(table_size, sizeof(*table));
+	table = calloc(TABLE_SIZE, sizeof(*table));
 	if (!table)
 		return -1;
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
