@@ -7,10 +7,10 @@
 #   make KVER=amd64       ... natively, against Debian's x86_64 6.1 kernel (the microvm lanes)
 #   make KDIR=/lib/modules/$(uname -r)/build ARCH= CROSS_COMPILE=   native build
 #   make run              boot a guest with root=/dev/vda on our drivers
-#   make check            the test matrix (kernels x register layouts x drivers)
+#   make check            the test matrix: the lanes of tools/check/lanes (CHECK_LIST=1 lists them)
 #   make check-long       the same with the long versions (all crash marks)
 #   make lint             sparse, W=1 and checkpatch
-#   make bench            fio: in-tree vs our drivers vs null_blk (BENCH_ARGS=, env knobs in scripts/bench.sh)
+#   make bench            fio: in-tree vs our drivers vs null_blk (BENCH_ARGS=, env knobs in tools/bench/bench.sh)
 #   make help             all targets
 #
 # The modules themselves are described in ./Kbuild, so the plain
@@ -26,10 +26,10 @@ CROSS_COMPILE ?= aarch64-linux-gnu-
 export KVER
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
-SCRIPTS := $(TOP)/scripts
+TOOLS := $(TOP)/tools
 
 # Fetched on first use only: a recursively expanded variable.
-KDIR ?= $(shell $(SCRIPTS)/fetch-kernel.sh $(KVER) | sed -n 's/^KDIR=//p')
+KDIR ?= $(shell $(TOOLS)/host/fetch-kernel.sh $(KVER) | sed -n 's/^KDIR=//p')
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)
 
@@ -49,26 +49,26 @@ modules_install:
 	$(KMAKE) modules_install
 
 deps:
-	$(SCRIPTS)/host-deps.sh
+	$(TOOLS)/host/host-deps.sh
 
 kernels: deps
-	$(SCRIPTS)/fetch-kernel.sh 6.1 >/dev/null
-	$(SCRIPTS)/fetch-kernel.sh 6.12 >/dev/null
+	$(TOOLS)/host/fetch-kernel.sh 6.1 >/dev/null
+	$(TOOLS)/host/fetch-kernel.sh 6.12 >/dev/null
 
 lint: deps
-	$(SCRIPTS)/lint.sh
+	$(TOOLS)/lint.sh
 
 check: deps
-	$(SCRIPTS)/check.sh $(CHECK_ARGS)
+	$(TOOLS)/check/check.sh $(CHECK_ARGS)
 
 check-long: deps
-	CHECK_LONG=1 $(SCRIPTS)/check.sh $(CHECK_ARGS)
+	CHECK_LONG=1 $(TOOLS)/check/check.sh $(CHECK_ARGS)
 
 run: deps
-	$(SCRIPTS)/run.sh
+	$(TOOLS)/guest/run.sh
 
 bench: deps
-	$(SCRIPTS)/bench.sh $(BENCH_ARGS)
+	$(TOOLS)/bench/bench.sh $(BENCH_ARGS)
 
 help:
 	@sed -n 's/^#   //p' $(TOP)/Makefile

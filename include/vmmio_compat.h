@@ -3,7 +3,7 @@
  * The one place for differences between the kernels this tree builds on
  * (Debian 6.1 and 6.12 and whatever KDIR names).  Drivers include this and
  * never test kernel versions themselves.  Differences are found by
- * compiling small probes against the kernel (scripts/probes/), not by
+ * compiling small probes against the kernel (compat/probes/), not by
  * comparing version numbers: Debian backports API changes into its
  * stable kernels.
  */

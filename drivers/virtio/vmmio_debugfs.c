@@ -6,7 +6,7 @@
  *        driver could be disturbed by: the offered features were taken
  *        at probe, the rest are our own counters.
  * fault/ knobs that make the device say what QEMU never says, for the
- *        tests of the drivers' checks (selftests/sh/t_hostile.sh); inert
+ *        tests of the drivers' checks (selftests/transport/t_hostile.sh); inert
  *        until written:
  *   config          "OFFSET WIDTH VALUE" overrides WIDTH (1, 2, 4, 8)
  *                   little-endian bytes of config space in every read

@@ -13,7 +13,7 @@
  * find_vqs works and the queue carries data.  Only the generic virtio API
  * is used, so the same test runs on the in-tree virtio_mmio as the
  * reference.  It is a driver for VIRTIO_ID_RNG: the guest test
- * (selftests/sh/t_vqerr.sh) takes the device from virtio_rng, lets this
+ * (selftests/transport/t_vqerr.sh) takes the device from virtio_rng, lets this
  * driver probe it (each probe runs every case), reads the results from
  * the read-only parameters below and gives the device back.
  *
