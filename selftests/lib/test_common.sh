@@ -94,13 +94,17 @@ rig_load_ext4() {
 # or ACPI (the transports find them), or, with rig.mmio=cmdline, only on
 # the kernel command line (an x86 microvm without ACPI: QEMU appends
 # "virtio_mmio.device=<size>@<base>:<irq>" per slot).  vmmio then gets
-# the same slots through its device= parameter: the arguments for it.
-rig_transport_args() {
+# the same slots through its device= parameter.  Other MODULE.NAME=VALUE
+# arguments (a lane's vmmio.max_ring=512, the bench's vblk.poll_queues=1)
+# go to that module: busybox's modprobe does not read the command line.
+# rig_mod_args MODULE: the module parameters for MODULE
+rig_mod_args() {
 	local arg
-	[ "$RIG_MMIO" = cmdline ] && [ "$RIG_TRANSPORT_MOD" = vmmio ] || return 0
 	for arg in $(cat /proc/cmdline); do
 		case "$arg" in
-		virtio_mmio.device=*) echo "device=${arg#*=}" ;;
+		virtio_mmio.device=*)
+			[ "$RIG_MMIO" = cmdline ] && [ "$1" = vmmio ] && echo "device=${arg#*=}" ;;
+		"$1".*=*) echo "${arg#"$1".}" ;;
 		esac
 	done
 }
@@ -108,7 +112,8 @@ rig_transport_args() {
 rig_load_drivers() {
 	[ -n "$RIG_TRANSPORT_MOD" ] || return 0
 	# shellcheck disable=SC2046
-	rig_modprobe "$RIG_TRANSPORT_MOD" $(rig_transport_args) && rig_modprobe "$RIG_BLK_MOD"
+	rig_modprobe "$RIG_TRANSPORT_MOD" $(rig_mod_args "$RIG_TRANSPORT_MOD") &&
+		rig_modprobe "$RIG_BLK_MOD" $(rig_mod_args "$RIG_BLK_MOD")
 }
 
 # the /dev node of the virtio disk whose serial is $1 (empty if none)

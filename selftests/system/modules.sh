@@ -17,7 +17,7 @@ loaded() { [ -d "/sys/module/$1" ]; }
 gone() { ! [ -d "/sys/module/$1" ]; }
 # the transport with the slots of the command line where the lane has them
 # shellcheck disable=SC2046
-load() { modprobe "$1" $([ "$1" = "$T" ] && rig_transport_args) && loaded "$1"; }
+load() { modprobe "$1" $(rig_mod_args "$1") && loaded "$1"; }
 unload() { rmmod "$1" && gone "$1"; }
 vermagic_ok() {
 	local f v

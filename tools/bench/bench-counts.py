@@ -127,21 +127,15 @@ def fmt(x, nd=3):
     return "n/a" if x is None or x != x else f"{x:,.{nd}f}"
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--dir", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--title", default="")
-    ap.add_argument("--command", default="")
-    ap.add_argument("--facts", default="")
-    a = ap.parse_args()
-
+def collect(d):
+    """({(set, job): per-I/O counts}, oddities, n/a lines) of the counting
+    boots in D"""
     data, odd, na = {}, [], []
-    for tr in sorted(glob.glob(os.path.join(a.dir, "*.trace"))):
+    for tr in sorted(glob.glob(os.path.join(d, "*.trace"))):
         s = os.path.basename(tr)[:-len(".trace")]
         wins, o = parse_trace(tr)
         odd += o
-        recs = load_console(os.path.join(a.dir, s + ".log"))
+        recs = load_console(os.path.join(d, s + ".log"))
         for job in sorted(set(wins) | set(recs)):
             w, r = wins.get(job), recs.get(job)
             if w is None or r is None:
@@ -171,6 +165,20 @@ def main():
             if w["straddle"]:
                 odd.append(f"{s} {job}: {w['straddle']} accesses while a marker line was half printed")
             data[(s, job)] = f
+
+    return data, odd, na
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--title", default="")
+    ap.add_argument("--command", default="")
+    ap.add_argument("--facts", default="")
+    a = ap.parse_args()
+
+    data, odd, na = collect(a.dir)
 
     sets = [s for s in SET_ORDER if any(k[0] == s for k in data)]
     sets += sorted({k[0] for k in data} - set(sets))

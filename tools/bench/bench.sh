@@ -18,10 +18,21 @@
 #                       intree-b, for the A/A noise band
 #   JOBS=a,b,...        fio jobs (default all: randread4k_qd1
 #                       randread4k_qd32x2 randwrite4k_qd32 seqread128k_qd8
-#                       seqwrite128k_qd8 flush4k_qd1)
+#                       seqwrite128k_qd8 flush4k_qd1; also randread4k_qd1_hipri
+#                       and randread4k_qd32_hipri, for POLL_QUEUES)
 #   RUNTIME=3           fio --runtime per job, seconds (plus 1 s ramp)
 #   KVER=6.1            guest kernel (6.1 or 6.12)
 #   LAYOUT=modern       virtio-mmio register layout, legacy or modern
+#   QEMU=10             the device: 10 (qemu-system-aarch64 10.x from
+#                       bookworm-backports, tools/host/fetch-qemu.sh: its
+#                       virtio-mmio emulates ioeventfd under TCG, so the
+#                       device serves the ring after the notify returns, as
+#                       on KVM) or 7.2 (the host's: QueueNotify runs the
+#                       device in the vCPU thread before the guest resumes)
+#   NUM_QUEUES=1        the bench disk's num-queues
+#   POLL_QUEUES=0       N: the block drivers (virtio_blk, vblk) loaded with
+#                       poll_queues=N (needs NUM_QUEUES > N); the *_hipri
+#                       jobs poll them (fio --hipri)
 #   BACKEND=null        the bench disk: null (QEMU null-co, 8 GiB) or file
 #                       (a sparse 8 GiB raw file under $CACHE/bench)
 #   TIMING=icount       icount: -icount shift=$ICOUNT_SHIFT,sleep=off (guest
@@ -31,13 +42,18 @@
 #                       so the default run takes ~25 min; shift=3 doubles
 #                       the fio phases' wall time for the same I/O count
 #   NULLB=1             0 skips the null_blk boot
-#   COUNT=0             1: after the rounds, one counting boot per set in
-#                       SETS: each job does COUNT_IOS I/Os per fio thread
-#                       (not time-based) with QEMU tracing the virtio-mmio
-#                       register accesses; tools/bench/bench-counts.py writes
+#   COUNT=1             after the rounds, one counting boot per set in
+#                       SETS (and intree-b, the A/A pair): each job does
+#                       COUNT_IOS I/Os per fio thread (not time-based) with
+#                       QEMU tracing the virtio-mmio register accesses;
+#                       tools/bench/bench-counts.py writes
 #                       results/bench-<id>.counts.md (MMIO reads, writes,
-#                       notifies, interrupts per I/O, also printed).
-#                       ROUNDS=0 COUNT=1 does only the counting boots
+#                       notifies, interrupts per I/O, also printed) and
+#                       tools/bench/bench-model.py results/bench-<id>.model.md
+#                       (those priced per platform profile of
+#                       tools/bench/platforms/: the exit-aware headline).
+#                       ROUNDS=0 COUNT=1 does only the counting boots;
+#                       COUNT=0 none
 #   COUNT_IOS=20000     I/Os per fio thread in the counting and profile
 #                       boots
 #   PROFILE=0           1: after the rounds, one profile boot per set in
@@ -87,10 +103,13 @@ RUNTIME=${RUNTIME:-3}
 KVER=${KVER:-6.1}
 LAYOUT=${LAYOUT:-modern}
 BACKEND=${BACKEND:-null}
+QEMU=${QEMU:-10}
+NUM_QUEUES=${NUM_QUEUES:-1}
+POLL_QUEUES=${POLL_QUEUES:-0}
 TIMING=${TIMING:-icount}
 ICOUNT_SHIFT=${ICOUNT_SHIFT:-4}
 NULLB=${NULLB:-1}
-COUNT=${COUNT:-0}
+if [ "$SCALE" = 1 ]; then COUNT=${COUNT:-0}; else COUNT=${COUNT:-1}; fi
 COUNT_IOS=${COUNT_IOS:-20000}
 PROFILE=${PROFILE:-0}
 [ "${1:-}" = -- ] && shift
@@ -98,6 +117,10 @@ EXTRA=("$@")
 cmdline="$0${EXTRA[*]:+ -- ${EXTRA[*]}}"
 
 case "$LAYOUT" in legacy|modern) ;; *) die "LAYOUT must be legacy or modern" ;; esac
+case "$QEMU" in 10|7.2) ;; *) die "QEMU must be 10 or 7.2" ;; esac
+case "$NUM_QUEUES" in ''|*[!0-9]*|0) die "NUM_QUEUES must be a positive number" ;; esac
+case "$POLL_QUEUES" in ''|*[!0-9]*) die "POLL_QUEUES must be a number" ;; esac
+[ "$POLL_QUEUES" -lt "$NUM_QUEUES" ] || die "POLL_QUEUES=$POLL_QUEUES needs NUM_QUEUES > $POLL_QUEUES (one queue takes interrupts)"
 case "$TIMING" in icount|wall) ;; *) die "TIMING must be icount or wall" ;; esac
 case "$COUNT" in 0|1) ;; *) die "COUNT must be 0 or 1" ;; esac
 case "$PROFILE" in 0|1) ;; *) die "PROFILE must be 0 or 1" ;; esac
@@ -128,7 +151,7 @@ qemu_timing_note=
 if [ "$SCALE" = 1 ]; then
 	env_line="SCALE=1 ROUNDS=$ROUNDS SETS=\"$SETS\" SCALE_DISKS=$SCALE_DISKS SCALE_QSIZES=\"$SCALE_QSIZES\" KVER=$KVER LAYOUT=$LAYOUT TIMING=$TIMING${qemu_timing_note:-}"
 else
-	env_line="ROUNDS=$ROUNDS SETS=\"$SETS\" JOBS=\"${JOBS:-all}\" RUNTIME=$RUNTIME KVER=$KVER LAYOUT=$LAYOUT BACKEND=$BACKEND TIMING=$TIMING${qemu_timing_note:-}"
+	env_line="ROUNDS=$ROUNDS SETS=\"$SETS\" JOBS=\"${JOBS:-all}\" RUNTIME=$RUNTIME KVER=$KVER LAYOUT=$LAYOUT QEMU=$QEMU NUM_QUEUES=$NUM_QUEUES POLL_QUEUES=$POLL_QUEUES BACKEND=$BACKEND TIMING=$TIMING${qemu_timing_note:-}"
 fi
 [ "$COUNT" = 1 ] && env_line+=" COUNT=1"
 [ "$PROFILE" = 1 ] && env_line+=" PROFILE=1"
@@ -137,13 +160,26 @@ echo "# bench $id: $env_line" >&2
 
 genv=$("$TOP/tools/guest/build-guest.sh" "$KVER") || die "building the $KVER guest failed"
 eval "$genv"
+# the QEMU: qemu-run.sh's options for it, and its version for the report
+qemu_opts=()
+qemu_version=$(qemu-system-aarch64 --version | head -n1)
+if [ "$QEMU" = 10 ]; then
+	qenv=$("$TOP/tools/host/fetch-qemu.sh" 10) || die "fetching QEMU 10 failed"
+	eval "$qenv"
+	qemu_opts=(--qemu "$QEMU_BIN" --qemu-data "$QEMU_DATA" --qemu-libs "$QEMU_LIBS")
+	qemu_version="QEMU $QEMU_VERSION (bookworm-backports)"
+fi
+# the block drivers' poll queues: module parameters on the command line,
+# which the guest's rig_load_drivers hands to modprobe
+poll_args=
+[ "$POLL_QUEUES" = 0 ] || poll_args="virtio_blk.poll_queues=$POLL_QUEUES vblk.poll_queues=$POLL_QUEUES"
 
 case "$BACKEND" in
-null) disk="driver=null-co,size=8G,read-zeroes=on|serial=bench" ;;
+null) disk="driver=null-co,size=8G,read-zeroes=on|serial=bench,num-queues=$NUM_QUEUES" ;;
 file)
 	img=$CACHE/bench/disk.img
 	[ -f "$img" ] || truncate -s 8G "$img"
-	disk="file=$img,format=raw|serial=bench" ;;
+	disk="file=$img,format=raw|serial=bench,num-queues=$NUM_QUEUES" ;;
 *) die "BACKEND must be null or file" ;;
 esac
 qemu_timing=()
@@ -164,9 +200,9 @@ boot() {
 	case "$name" in *+*) set -- "$@" "rig.bench_sched=${name#*+}" ;; esac
 	log=${BOOT_LOG:-$dir/$name-r$round.log}
 	t0=$(date +%s)
-	"$TOP/tools/guest/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" \
+	"$TOP/tools/guest/qemu-run.sh" "${qemu_opts[@]}" --kernel "$KIMAGE" --initrd "$INITRD" \
 		"--$LAYOUT" --smp 2 --timeout "${BOOT_TMO:-$tmo}" --log "$log" \
-		--append "rig.mode=bench rig.drivers=$drv rig.bench_set=$name rig.bench_round=$round rig.bench_runtime=$RUNTIME ${JOBS:+rig.bench_jobs=$JOBS} loglevel=1 $*" \
+		--append "rig.mode=bench rig.drivers=$drv rig.bench_set=$name rig.bench_round=$round rig.bench_runtime=$RUNTIME ${JOBS:+rig.bench_jobs=$JOBS} ${poll_args} loglevel=1 $*" \
 		--disk "$disk" \
 		-- "${qemu_timing[@]}" "${qextra[@]}" || rc=$?
 	echo "  [bench] $name round $round: $(grep -c '^# bench: ' "$log") lines, $(($(date +%s) - t0))s (qemu rc=$rc)" >&2
@@ -177,7 +213,7 @@ boot() {
 # order rotates every round) with SCALE_DISKS small null-co disks; the
 # guest (tools/bench/guest/scale.sh) loads and unloads the drivers itself
 if [ "$SCALE" = 1 ]; then
-	facts="$(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(qemu-system-aarch64 --version | head -n1), guest kernel $KREL ($KPKGVER), -smp 2, 1024 MiB, $LAYOUT virtio-mmio, $SCALE_DISKS null-co disks of 64 MiB, timing $TIMING${qemu_timing[*]:+ (${qemu_timing[*]})}"
+	facts="$(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $qemu_version, guest kernel $KREL ($KPKGVER), -smp 2, 1024 MiB, $LAYOUT virtio-mmio, $SCALE_DISKS null-co disks of 64 MiB, timing $TIMING${qemu_timing[*]:+ (${qemu_timing[*]})}"
 	read -ra scale_sets <<<"$SETS"
 	n=${#scale_sets[@]}
 	for r in $(seq 1 "$ROUNDS"); do
@@ -189,7 +225,7 @@ if [ "$SCALE" = 1 ]; then
 			for k in $(seq 0 $((n - 1))); do
 				s=${scale_sets[$(((k + r - 1) % n))]}
 				log=$dir/$s-q$q-r$r.log t0=$(date +%s) rc=0
-				"$TOP/tools/guest/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" \
+				"$TOP/tools/guest/qemu-run.sh" "${qemu_opts[@]}" --kernel "$KIMAGE" --initrd "$INITRD" \
 					"--$LAYOUT" --smp 2 --timeout 300 --log "$log" \
 					--append "rig.mode=bench rig.drivers=$s rig.bench_set=$s rig.bench_round=$r rig.bench_scale=$SCALE_DISKS rig.bench_qsize=$q loglevel=1" \
 					"${scale_disks[@]}" -- "${qemu_timing[@]}" "${EXTRA[@]}" || rc=$?
@@ -221,7 +257,9 @@ if [ "$ROUNDS" -gt 0 ] && [ "$NULLB" = 1 ]; then boot nullb none 1 rig.bench_dev
 # NAME.trace; the PL011 writes carry the guest's phase markers
 if [ "$COUNT" = 1 ]; then
 	mkdir -p "$dir/count"
-	for s in $SETS; do
+	count_sets=$SETS
+	case " $SETS " in *" intree "*) count_sets+=" intree-b" ;; esac
+	for s in $count_sets; do
 		# shellcheck disable=SC2034 # used through BOOT_QEMU
 		count_qemu=(-d 'trace:virtio_mmio_*,trace:pl011_write'
 			-D "$dir/count/$s.trace" "${EXTRA[@]}")
@@ -257,7 +295,7 @@ if [ "$PROFILE" = 1 ]; then
 fi
 
 elapsed=$(($(date +%s) - t_start))
-facts="$(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(qemu-system-aarch64 --version | head -n1), host kernel $(uname -r), guest kernel $KREL ($KPKGVER), -smp 2, $LAYOUT virtio-mmio, $BACKEND backend, timing $TIMING${qemu_timing[*]:+ (${qemu_timing[*]})}"
+facts="$(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $qemu_version, host kernel $(uname -r), guest kernel $KREL ($KPKGVER), -smp 2, $LAYOUT virtio-mmio, $BACKEND backend, timing $TIMING${qemu_timing[*]:+ (${qemu_timing[*]})}"
 rc=0
 if [ "$ROUNDS" -gt 0 ]; then
 	python3 "$TOP/tools/bench/bench-report.py" --dir "$dir" --id "$id" \
@@ -268,6 +306,10 @@ fi
 if [ "$COUNT" = 1 ]; then
 	python3 "$TOP/tools/bench/bench-counts.py" --dir "$dir/count" \
 		--out "$TOP/results/bench-$id.counts" --title "run $id" \
+		--command "$env_line $cmdline" --facts "$facts" || rc=$?
+	python3 "$TOP/tools/bench/bench-model.py" --count "$dir/count" \
+		--out "$TOP/results/bench-$id.model" --title "run $id" \
+		--icount-shift "$ICOUNT_SHIFT" \
 		--command "$env_line $cmdline" --facts "$facts" || rc=$?
 fi
 if [ "$PROFILE" = 1 ]; then

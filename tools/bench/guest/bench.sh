@@ -82,6 +82,10 @@ job_args() {
 	seqread128k_qd8) echo "--rw=read --bs=128k --iodepth=8 --numjobs=1 --cpus_allowed=0" ;;
 	seqwrite128k_qd8) echo "--rw=write --bs=128k --iodepth=8 --numjobs=1 --cpus_allowed=0" ;;
 	flush4k_qd1) echo "--rw=write --bs=4k --iodepth=1 --numjobs=1 --fsync=1" ;;
+	# polled completions (io_uring's IORING_SETUP_IOPOLL): the disk needs
+	# poll queues, the block driver's poll_queues (bench.sh POLL_QUEUES)
+	randread4k_qd1_hipri) echo "--rw=randread --bs=4k --iodepth=1 --numjobs=1 --hipri" ;;
+	randread4k_qd32_hipri) echo "--rw=randread --bs=4k --iodepth=32 --numjobs=1 --hipri" ;;
 	*) return 1 ;;
 	esac
 }
