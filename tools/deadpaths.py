@@ -41,9 +41,12 @@ def ignored(path):
 
 
 def exists(path):
+    """PATH exists, matches (a pattern), is ignored (a build output), or is
+    the PREFIX of a PREFIX.md report (the bench tools' --out PREFIX)"""
     if "*" in path:
         return bool(glob.glob(os.path.join(TOP, path)))
-    return os.path.exists(os.path.join(TOP, path)) or ignored(path)
+    full = os.path.join(TOP, path)
+    return os.path.exists(full) or os.path.exists(full + ".md") or ignored(path)
 
 
 def texts(files):
