@@ -93,19 +93,6 @@ static inline int vmmio_compat_find_vqs(struct virtio_device *vdev,
 }
 #endif
 
-/*
- * The value written to QueueNotify: with VIRTIO_F_NOTIFICATION_DATA (the
- * ring supports it from 6.4) the queue's next position, else its index.
- */
-static inline u32 vmmio_notify_value(struct virtqueue *vq)
-{
-#ifdef VMMIO_HAVE_VRING_NOTIFICATION_DATA
-	if (virtio_has_feature(vq->vdev, VIRTIO_F_NOTIFICATION_DATA))
-		return vring_notification_data(vq);
-#endif
-	return vq->index;
-}
-
 /* --- block driver --- */
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>

@@ -2,11 +2,14 @@
 /*
  * vmmio: private definitions shared by the transport's files.
  *
- * main.c     platform driver: probe, remove, interrupt, power management
+ * main.c     platform driver: probe, remove, power management
+ * irq.c      the interrupt handler; taking and giving back the line
  * layout.c   the two register layouts (legacy v1, modern v2), one ops table each
  * config.c   the virtio_config_ops the virtio core calls
  * cmdline.c  the device=<size>@<base>:<irq>[:<id>] module parameter
- * debugfs.c  introspection, and the fault knobs that make the device lie
+ * debugfs.c  introspection (info), read-only
+ * fault.c    the fault knobs that make the device lie, for the tests only
+ *            ("make VMMIO_FAULT=1"; otherwise the hooks below are stubs)
  */
 #ifndef VMMIO_H
 #define VMMIO_H
@@ -63,7 +66,12 @@ extern const struct vmmio_layout vmmio_modern_layout;
 struct vmmio_vq {
 	struct virtqueue *vq;
 	struct list_head node;
-	atomic64_t notifications;	/* driver -> device kicks */
+	/*
+	 * driver -> device kicks, counted on the kicking CPU: a kick may
+	 * come from any CPU, and a shared atomic would bounce its cache
+	 * line between them on every one; debugfs adds them up
+	 */
+	u64 __percpu *notifications;
 	u64 interrupts;		/* used-buffer interrupts (under vm->lock) */
 };
 
@@ -74,30 +82,7 @@ struct vmmio_stats {
 	u64 needs_reset;	/* config changes with DEVICE_NEEDS_RESET */
 };
 
-/*
- * A test's override of config space (debugfs fault/config): the WIDTH
- * little-endian bytes of VALUE replace those at OFFSET in every read that
- * covers them (a legacy device's config is in the guest's byte order:
- * the same on the little-endian guests this is tested on).  QEMU never
- * offers an absurd config, so the drivers' checks of one can only be
- * tested this way.
- */
-struct vmmio_cfg_override {
-	u32 offset;
-	u32 width;
-	u64 value;
-};
-
-#define VMMIO_CFG_OVERRIDES	8
-
-/* the fault knobs, all inert (empty, 0) until a test writes them */
-struct vmmio_fault {
-	spinlock_t lock;	/* the table, against config reads in any context */
-	unsigned int nr_cfg;	/* entries in use: 0 is vmmio_get's fast path */
-	struct vmmio_cfg_override cfg[VMMIO_CFG_OVERRIDES];
-	u64 features_set;	/* offered as if the device did (never written to it) */
-	u64 features_clear;	/* hidden from the driver */
-};
+struct vmmio_fault;
 
 struct vmmio_device {
 	struct virtio_device vdev;
@@ -117,8 +102,10 @@ struct vmmio_device {
 
 	u64 offered_features;	/* as read at probe, for debugfs */
 	struct vmmio_stats stats;
-	struct vmmio_fault fault;
 	struct dentry *debugfs;
+#ifdef VMMIO_FAULT
+	struct vmmio_fault *fault;	/* fault.c's, from probe to release */
+#endif
 };
 
 static inline struct vmmio_device *to_vmmio(struct virtio_device *vdev)
@@ -148,7 +135,7 @@ static inline void vmmio_write64(struct vmmio_device *vm, unsigned int low,
 /* config.c */
 extern const struct virtio_config_ops vmmio_config_ops;
 
-/* main.c */
+/* irq.c */
 int vmmio_irq_request(struct vmmio_device *vm);
 void vmmio_irq_release(struct vmmio_device *vm);
 
@@ -161,5 +148,55 @@ void vmmio_debugfs_init(void);
 void vmmio_debugfs_exit(void);
 void vmmio_debugfs_add(struct vmmio_device *vm);
 void vmmio_debugfs_remove(struct vmmio_device *vm);
+
+/*
+ * fault.c: the hooks of the fault knobs.  Without VMMIO_FAULT (the
+ * product) they are the stubs below, which the compiler folds away: no
+ * fault code and no test of a knob on the config-read or feature paths.
+ */
+#ifdef VMMIO_FAULT
+/* the knobs of a new device, all inert; freed by vmmio_fault_remove */
+int vmmio_fault_add(struct vmmio_device *vm);
+void vmmio_fault_remove(struct vmmio_device *vm);
+/* the config overrides, on @len bytes read at @offset into @buf */
+void vmmio_fault_apply_cfg(struct vmmio_device *vm, unsigned int offset,
+			   void *buf, unsigned int len);
+/* the device's offered @features, as the knobs bend them */
+u64 vmmio_fault_features(struct vmmio_device *vm, u64 features);
+/* the driver's @features less those only a knob offered */
+u64 vmmio_fault_driver_features(struct vmmio_device *vm, u64 features);
+/* the fault/ directory, under the device's debugfs directory */
+void vmmio_fault_debugfs_add(struct vmmio_device *vm);
+#else
+static inline int vmmio_fault_add(struct vmmio_device *vm)
+{
+	return 0;
+}
+
+static inline void vmmio_fault_remove(struct vmmio_device *vm)
+{
+}
+
+static inline void vmmio_fault_apply_cfg(struct vmmio_device *vm,
+					 unsigned int offset, void *buf,
+					 unsigned int len)
+{
+}
+
+static inline u64 vmmio_fault_features(struct vmmio_device *vm, u64 features)
+{
+	return features;
+}
+
+static inline u64 vmmio_fault_driver_features(struct vmmio_device *vm,
+					      u64 features)
+{
+	return features;
+}
+
+static inline void vmmio_fault_debugfs_add(struct vmmio_device *vm)
+{
+}
+#endif /* VMMIO_FAULT */
 
 #endif /* VMMIO_H */

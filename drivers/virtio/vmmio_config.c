@@ -10,6 +10,7 @@
 #include <linux/iopoll.h>
 #include <linux/log2.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/virtio_ring.h>
 
@@ -67,35 +68,6 @@ static bool vmmio_config_fits(struct vmmio_device *vm, unsigned int offset,
 	return false;
 }
 
-/*
- * The overrides of debugfs fault/config, on a read of @len bytes at
- * @offset: each byte of an override that falls inside the read replaces
- * the device's.  Byte by byte, so that an override and a read may
- * overlap in any way (a driver reading a u64 field in two halves, the
- * legacy layout's byte-wise reads).
- */
-static void vmmio_fault_apply_cfg(struct vmmio_device *vm, unsigned int offset,
-				  void *buf, unsigned int len)
-{
-	struct vmmio_fault *f = &vm->fault;
-	unsigned long flags;
-	unsigned int i, b;
-	u8 *p = buf;
-
-	spin_lock_irqsave(&f->lock, flags);
-	for (i = 0; i < f->nr_cfg; i++) {
-		const struct vmmio_cfg_override *o = &f->cfg[i];
-
-		for (b = 0; b < o->width; b++) {
-			unsigned int at = o->offset + b;
-
-			if (at >= offset && at - offset < len)
-				p[at - offset] = o->value >> (8 * b);
-		}
-	}
-	spin_unlock_irqrestore(&f->lock, flags);
-}
-
 static void vmmio_get(struct virtio_device *vdev, unsigned int offset,
 		      void *buf, unsigned int len)
 {
@@ -106,9 +78,8 @@ static void vmmio_get(struct virtio_device *vdev, unsigned int offset,
 		return;
 	}
 	vm->layout->config_get(vm, offset, buf, len);
-	/* the fault knob's only cost when unused: this branch */
-	if (unlikely(READ_ONCE(vm->fault.nr_cfg)))
-		vmmio_fault_apply_cfg(vm, offset, buf, len);
+	/* a test's overrides (VMMIO_FAULT=1 only: a no-op in the product) */
+	vmmio_fault_apply_cfg(vm, offset, buf, len);
 }
 
 static void vmmio_set(struct virtio_device *vdev, unsigned int offset,
@@ -155,7 +126,10 @@ static void vmmio_reset(struct virtio_device *vdev)
 			status, VMMIO_RESET_TIMEOUT_MS);
 }
 
-/* what the device offers, as the fault knobs features_{set,clear} bend it */
+/*
+ * What the device offers; in a VMMIO_FAULT=1 build, as the fault knobs
+ * features_{set,clear} bend it.
+ */
 static u64 vmmio_get_features(struct virtio_device *vdev)
 {
 	struct vmmio_device *vm = to_vmmio(vdev);
@@ -165,8 +139,7 @@ static u64 vmmio_get_features(struct virtio_device *vdev)
 	high = vmmio_read(vm, VIRTIO_MMIO_DEVICE_FEATURES);
 	vmmio_write(vm, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 	features = high << 32 | vmmio_read(vm, VIRTIO_MMIO_DEVICE_FEATURES);
-	features |= READ_ONCE(vm->fault.features_set);
-	return features & ~READ_ONCE(vm->fault.features_clear);
+	return vmmio_fault_features(vm, features);
 }
 
 static int vmmio_finalize_features(struct virtio_device *vdev)
@@ -188,9 +161,8 @@ static int vmmio_finalize_features(struct virtio_device *vdev)
 	if (err)
 		return err;
 
-	/* a bit only the fault knob offered is the driver's belief alone */
-	features = vdev->features &
-		   ~(READ_ONCE(vm->fault.features_set) & ~vm->offered_features);
+	/* a bit only a fault knob offered is the driver's belief alone */
+	features = vmmio_fault_driver_features(vm, vdev->features);
 	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES, upper_32_bits(features));
 	vmmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
@@ -198,15 +170,33 @@ static int vmmio_finalize_features(struct virtio_device *vdev)
 	return 0;
 }
 
+/*
+ * The kick, each time the ring says the device needs one: the hottest
+ * path of the transport.  What it writes is decided once per queue (in
+ * vmmio_setup_vq, as the in-tree virtio_mmio does), not by a feature
+ * test on every kick, and the count is the kicking CPU's own.
+ */
 static bool vmmio_notify(struct virtqueue *vq)
 {
-	struct vmmio_device *vm = to_vmmio(vq->vdev);
 	struct vmmio_vq *info = vq->priv;
 
-	atomic64_inc(&info->notifications);
-	vmmio_write(vm, VIRTIO_MMIO_QUEUE_NOTIFY, vmmio_notify_value(vq));
+	this_cpu_inc(*info->notifications);
+	vmmio_write(to_vmmio(vq->vdev), VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
 	return true;
 }
+
+#ifdef VMMIO_HAVE_VRING_NOTIFICATION_DATA
+/* VIRTIO_F_NOTIFICATION_DATA (the ring has it from 6.4): the next position */
+static bool vmmio_notify_with_data(struct virtqueue *vq)
+{
+	struct vmmio_vq *info = vq->priv;
+
+	this_cpu_inc(*info->notifications);
+	vmmio_write(to_vmmio(vq->vdev), VIRTIO_MMIO_QUEUE_NOTIFY,
+		    vring_notification_data(vq));
+	return true;
+}
+#endif
 
 static void vmmio_del_vq(struct virtqueue *vq)
 {
@@ -221,6 +211,7 @@ static void vmmio_del_vq(struct virtqueue *vq)
 	vmmio_write(vm, VIRTIO_MMIO_QUEUE_SEL, vq->index);
 	vm->layout->queue_deactivate(vm);
 	vring_del_virtqueue(vq);
+	free_percpu(info->notifications);
 	kfree(info);
 }
 
@@ -294,6 +285,7 @@ static struct virtqueue *vmmio_setup_vq(struct vmmio_device *vm,
 					unsigned int index,
 					const struct virtqueue_info *spec)
 {
+	bool (*notify)(struct virtqueue *vq) = vmmio_notify;
 	struct vmmio_vq *info;
 	struct virtqueue *vq;
 	unsigned long flags;
@@ -311,9 +303,24 @@ static struct virtqueue *vmmio_setup_vq(struct vmmio_device *vm,
 	info = kzalloc(sizeof(*info), GFP_KERNEL);
 	if (!info)
 		return ERR_PTR(-ENOMEM);
+	info->notifications = alloc_percpu(u64);
+	if (!info->notifications) {
+		err = -ENOMEM;
+		goto free_info;
+	}
 
+	/*
+	 * The features are final by now, so the kick needs no test of its
+	 * own.  A ring without vring_notification_data (before 6.4) never
+	 * lets VIRTIO_F_NOTIFICATION_DATA through vring_transport_features:
+	 * there, the index is always what the device expects.
+	 */
+#ifdef VMMIO_HAVE_VRING_NOTIFICATION_DATA
+	if (__virtio_test_bit(&vm->vdev, VIRTIO_F_NOTIFICATION_DATA))
+		notify = vmmio_notify_with_data;
+#endif
 	vq = vring_create_virtqueue(index, num, PAGE_SIZE, &vm->vdev, true, true,
-				    spec->ctx, vmmio_notify, spec->callback,
+				    spec->ctx, notify, spec->callback,
 				    spec->name);
 	if (!vq) {
 		err = -ENOMEM;
@@ -336,6 +343,7 @@ static struct virtqueue *vmmio_setup_vq(struct vmmio_device *vm,
 del_vq:
 	vring_del_virtqueue(vq);
 free_info:
+	free_percpu(info->notifications);
 	kfree(info);
 	return ERR_PTR(err);
 }

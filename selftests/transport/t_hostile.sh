@@ -8,7 +8,8 @@
 # the probe or brings the disk up and a direct write reads back, as the
 # case expects, with a message naming the field where the case names
 # one; then the override is cleared, the driver bound again and the disk
-# is back with its data.  Needs vmmio (the knob); the lane's block driver
+# is back with its data.  Needs vmmio's fault knobs (a VMMIO_FAULT=1
+# build; the product has none and skips); the lane's block driver
 # may be vblk or the in-tree virtio_blk, the reference: its outcome for
 # each value (refused, up, up with failing I/O) is printed, not judged,
 # and the values it cannot take without a WARN are not given to it (see
@@ -80,7 +81,11 @@ V=$(rig_virtdev_of scratch)
 P=$(rig_platdev_of scratch)
 F=/sys/kernel/debug/vmmio/$P/fault
 BD=/sys/bus/virtio/drivers/$RIG_BLK_MOD
-[ -d "$F" ] || skip_all "no $F"
+# the product's vmmio has no knobs: they are built with VMMIO_FAULT=1 only
+if [ ! -d "$F" ]; then
+	[ -d "${F%/fault}" ] && skip_all "vmmio built without VMMIO_FAULT=1 (no fault knobs)"
+	skip_all "no $F"
+fi
 LBS=$(cat "/sys/block/${D#/dev/}/queue/logical_block_size")
 OTHER=4096
 [ "$LBS" = 512 ] || OTHER=512

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmmio interrupt: one line per device, for the config change and every
+ * ring.  The line is taken with the first virtqueue (vmmio_config.c) and
+ * given back with the last.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/virtio_ring.h>
+
+#include "vmmio.h"
+
+/* status reads per interrupt: a device that never settles cannot hold us */
+#define VMMIO_IRQ_ROUNDS	8
+
+/*
+ * A device in trouble sets DEVICE_NEEDS_RESET and raises a config-change
+ * interrupt (QEMU's virtio_error() on a modern device).  Recovering is the
+ * device driver's job, which sees the same interrupt; the transport says
+ * it happened and counts it.
+ */
+static void vmmio_note_needs_reset(struct vmmio_device *vm)
+{
+	if (!(vmmio_read(vm, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET))
+		return;
+	WRITE_ONCE(vm->stats.needs_reset, vm->stats.needs_reset + 1);
+	dev_warn_ratelimited(&vm->pdev->dev, "the device reports DEVICE_NEEDS_RESET\n");
+}
+
+/* one InterruptStatus value: the config change, then every ring */
+static void vmmio_dispatch(struct vmmio_device *vm, int irq, u32 status)
+{
+	struct vmmio_vq *info;
+	unsigned long flags;
+
+	if (status & VIRTIO_MMIO_INT_CONFIG) {
+		WRITE_ONCE(vm->stats.config_changes, vm->stats.config_changes + 1);
+		vmmio_note_needs_reset(vm);
+		virtio_config_changed(&vm->vdev);
+	}
+	if (status & VIRTIO_MMIO_INT_VRING) {
+		/* one line for all queues: each ring tells if it has work */
+		spin_lock_irqsave(&vm->lock, flags);
+		list_for_each_entry(info, &vm->vqs, node) {
+			if (vring_interrupt(irq, info->vq) == IRQ_HANDLED)
+				info->interrupts++;
+		}
+		spin_unlock_irqrestore(&vm->lock, flags);
+	}
+}
+
+/*
+ * Read InterruptStatus, acknowledge exactly those bits, then dispatch;
+ * and again until the status reads 0.  Acknowledging first means an
+ * event that arrives while we dispatch sets its bit again and is not
+ * lost.  Reading again closes the other window: a device that sets a bit
+ * while our acknowledge is in flight (QEMU 10's iothreads do) can leave
+ * its line up with nothing new to trigger an edge-triggered controller
+ * (QEMU's virt board declares these lines rising-edge); an interrupt
+ * that ends with the status at 0 leaves the next event a fresh edge.
+ *
+ * A level-triggered line needs no second look: while any status bit is
+ * set the line stays asserted, and the controller delivers it again once
+ * this handler returns.  That saves one register read, a trap to the
+ * hypervisor, on every interrupt.
+ */
+static irqreturn_t vmmio_interrupt(int irq, void *opaque)
+{
+	struct vmmio_device *vm = opaque;
+	unsigned int rounds, max_rounds = vm->irq_level ? 1 : VMMIO_IRQ_ROUNDS;
+	u32 status;
+
+	for (rounds = 0; rounds < max_rounds; rounds++) {
+		status = vmmio_read(vm, VIRTIO_MMIO_INTERRUPT_STATUS);
+		if (!status)
+			break;
+		vmmio_write(vm, VIRTIO_MMIO_INTERRUPT_ACK, status);
+		WRITE_ONCE(vm->stats.interrupts, vm->stats.interrupts + 1);
+		vmmio_dispatch(vm, irq, status);
+	}
+	if (!rounds) {
+		/* another device on a shared line, or a stray edge */
+		WRITE_ONCE(vm->stats.spurious, vm->stats.spurious + 1);
+		return IRQ_NONE;
+	}
+	return IRQ_HANDLED;
+}
+
+/*
+ * The interrupt is taken with the first virtqueue, as config-change events
+ * only matter once a driver is bound, and given back with the last.
+ */
+int vmmio_irq_request(struct vmmio_device *vm)
+{
+	int err;
+
+	if (vm->irq_requested)
+		return 0;
+	/* the type the firmware gave the line; unknown counts as edge */
+	vm->irq_level = irq_get_trigger_type(vm->irq) & IRQ_TYPE_LEVEL_MASK;
+	err = request_irq(vm->irq, vmmio_interrupt, IRQF_SHARED,
+			  dev_name(&vm->pdev->dev), vm);
+	if (err) {
+		dev_err(&vm->pdev->dev, "cannot get interrupt %d: %d\n", vm->irq, err);
+		return err;
+	}
+	vm->irq_requested = true;
+	return 0;
+}
+
+void vmmio_irq_release(struct vmmio_device *vm)
+{
+	if (!vm->irq_requested)
+		return;
+	free_irq(vm->irq, vm);
+	vm->irq_requested = false;
+}
