@@ -2,11 +2,19 @@
 /*
  * vblk: private declarations shared by the files of the block driver.
  *
- *   vblk_main.c   module, parameters, probe/remove, config space, PM
- *   vblk_rq.c     blk-mq operations, virtqueue completion
- *   vblk_sysfs.c  sysfs attributes (serial, cache_type) and GET_ID
+ * Calls go one way, down this list (a file calls only files below it):
+ *   vblk_main.c     the module: probe, remove, freeze/restore
+ *   vblk_disk.c     the gendisk and its tag set
+ *   vblk_sysfs.c    sysfs attributes (serial, cache_type) and GET_ID
  *   vblk_debugfs.c  per-disk and per-queue counters in debugfs
- *   vblk_recover.c  timeouts, device reset and re-initialisation, faults
+ *   vblk_recover.c  timeouts, device reset and recovery
+ *   vblk_dev.c      the device lifecycle: start (rings up, device ready)
+ *                   and stop (device reset, rings down)
+ *   vblk_complete.c the completion path: interrupt, poll, reap
+ *   vblk_rq.c       the submission path: requests to descriptor chains
+ *   vblk_config.c   config space: validation, queue limits, changes
+ *   vblk_param.c    module parameters
+ *   vblk_fault.c    fault-injection knobs, only with VMMIO_FAULT=1
  */
 #ifndef VBLK_H
 #define VBLK_H
@@ -22,6 +30,8 @@
 #include <linux/virtio_blk.h>
 #include <linux/workqueue.h>
 
+#include "vmmio_compat.h"
+
 /* minors per disk: the disk itself and 15 partitions, as in-tree */
 #define VBLK_PART_BITS		4
 
@@ -35,8 +45,6 @@ struct vblk_vq_stats {
 	u64 kicks;		/* notifications sent to the device */
 	u64 ring_full;		/* queue stopped on a full ring */
 	u64 irqs;		/* interrupt callbacks */
-	u64 irqs_dropped;	/* ... ignored by the drop_irqs fault knob */
-	u64 irqs_delayed;	/* ... deferred by the delay_ms fault knob */
 	u64 polls;		/* poll calls that found completions */
 	u64 batched;		/* interrupt completions ended in a batch */
 	u64 err_ioerr;		/* completions with VIRTIO_BLK_S_IOERR */
@@ -101,17 +109,18 @@ struct vblk_recovery {
 	atomic64_t needs_reset;		/* DEVICE_NEEDS_RESET seen */
 	atomic64_t requeued;		/* requests sent again after a reset */
 	atomic64_t failed;		/* requests failed when it gave up */
-	/* fault injection, inert at 0: each counts down per event */
-	atomic_t drop_irqs;		/* ignore the next N interrupts */
-	atomic_t corrupt_hdr;		/* send N malformed chains */
-	atomic_t fail_reset;		/* fail the next N recoveries */
-	atomic_t delay_ms;		/* look at completions N ms late */
-	struct delayed_work delay_work;	/* ... then, for all queues */
 };
 
 /* vblk_recovery.flags */
 #define VBLK_REC_PENDING	0	/* a reset is queued or running */
 #define VBLK_REC_DEAD		1	/* given up: all I/O fails */
+/*
+ * remove or freeze is stopping the device: no reset may be scheduled
+ * and the config work does nothing, until start clears it
+ */
+#define VBLK_REC_STOPPED	2
+
+struct vblk_fault;
 
 struct vblk {
 	/* NULL once the device is gone; guarded by @vdev_mutex */
@@ -130,6 +139,9 @@ struct vblk {
 	struct vblk_cfg cfg;
 	struct vblk_recovery rec;
 	struct dentry *debugfs;
+#ifdef VMMIO_FAULT
+	struct vblk_fault *fault;	/* vblk_fault.c */
+#endif
 };
 
 /* the per-request data blk-mq allocates behind each struct request */
@@ -144,13 +156,72 @@ struct vblk_req {
 	struct scatterlist sg[VBLK_INLINE_SG];
 };
 
-/* vblk_rq.c */
-extern const struct blk_mq_ops vblk_mq_ops;
+/* the request virtqueue of a hardware queue: the same number */
+static inline struct vblk_vq *vblk_hctx_vq(struct blk_mq_hw_ctx *hctx)
+{
+	struct vblk *vblk = hctx->queue->queuedata;
+
+	return &vblk->vqs[hctx->queue_num];
+}
+
+/* a list of requests linked through rq_next, with its tail */
+struct vblk_rq_list {
+	struct request *head, *tail;
+};
+
+static inline void vblk_rq_list_add(struct vblk_rq_list *l, struct request *rq)
+{
+	rq->rq_next = NULL;
+	if (l->tail)
+		l->tail->rq_next = rq;
+	else
+		l->head = rq;
+	l->tail = rq;
+}
+
+/* vblk_param.c: the module parameters, and their common setter */
+struct vblk_param_uint {
+	unsigned int val;
+	unsigned int min, max;
+};
+
+extern struct vblk_param_uint vblk_num_request_queues;
+extern struct vblk_param_uint vblk_queue_depth;
+extern struct vblk_param_uint vblk_poll_queues;
+extern struct vblk_param_uint vblk_timeout_rounds;
+extern bool vblk_io_scheduler;
+
+/* vblk_config.c */
+u64 vblk_read_capacity(struct virtio_device *vdev);
+int vblk_read_config(struct virtio_device *vdev, unsigned int ring,
+		     struct vblk_cfg *c);
+void vblk_build_limits(const struct vblk_cfg *c, struct queue_limits *lim);
+bool vblk_get_wce(struct virtio_device *vdev);
+bool vblk_restore_wce(struct vblk *vblk);
+void vblk_config_reread(struct vblk *vblk);
+
+/*
+ * vblk_rq.c and vblk_complete.c: the blk_mq_ops but the timeout
+ * (vblk_disk.c has the table)
+ */
+blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
+			   const struct blk_mq_queue_data *bd);
+void vblk_queue_rqs(VBLK_QUEUE_RQS_LIST *rqlist);
+void vblk_commit_rqs(struct blk_mq_hw_ctx *hctx);
+void vblk_unmap_data(struct request *rq, struct vblk_req *vbr);
+
+void vblk_complete_rq(struct request *rq);
+int vblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob);
+void vblk_map_queues(struct blk_mq_tag_set *set);
 void vblk_vq_done(struct virtqueue *vq);
 void vblk_vq_drain(struct vblk *vblk, struct vblk_vq *bvq);
-unsigned int vblk_reap_locked(struct vblk_vq *bvq, const struct vblk_req *want,
-			      bool *found);
-void vblk_unmap_data(struct request *rq, struct vblk_req *vbr);
+unsigned int vblk_vq_reap(struct vblk *vblk, struct vblk_vq *bvq,
+			  const struct request *want, bool *found);
+
+/* vblk_dev.c */
+int vblk_alloc_vqs(struct vblk *vblk);
+int vblk_dev_start(struct vblk *vblk);
+int vblk_dev_stop(struct vblk *vblk);
 
 /* vblk_recover.c */
 enum blk_eh_timer_return vblk_timeout(struct request *rq);
@@ -158,38 +229,27 @@ void vblk_recovery_init(struct vblk *vblk);
 void vblk_recovery_stop(struct vblk *vblk);
 void vblk_schedule_reset(struct vblk *vblk, const char *why);
 bool vblk_needs_reset(struct vblk *vblk);
-void vblk_fault_delay_arm(struct vblk *vblk, int ms);
 int vblk_recovery_module_init(void);
 void vblk_recovery_module_exit(void);
-
-/*
- * A count-down fault knob (debugfs vblk/<disk>/fault/): true, and one
- * less, while it is above 0.  The plain read keeps the inert case to one
- * load on the I/O paths.
- */
-static inline bool vblk_fault_take(atomic_t *knob)
-{
-	return unlikely(atomic_read(knob) > 0) &&
-	       atomic_dec_if_positive(knob) >= 0;
-}
-
-/*
- * The delay_ms knob on the interrupt path: inline, so that the inert
- * case is one load there, not a call.
- */
-static inline bool vblk_fault_delay(struct vblk *vblk)
-{
-	int ms = atomic_read(&vblk->rec.delay_ms);
-
-	if (likely(ms <= 0))
-		return false;
-	vblk_fault_delay_arm(vblk, ms);
-	return true;
-}
 
 static inline bool vblk_dead(struct vblk *vblk)
 {
 	return test_bit(VBLK_REC_DEAD, &vblk->rec.flags);
+}
+
+static inline bool vblk_stopped(struct vblk *vblk)
+{
+	return test_bit(VBLK_REC_STOPPED, &vblk->rec.flags);
+}
+
+/*
+ * Look at config space again, off the interrupt path (vblk_main.c's
+ * config work), unless the device is being stopped.
+ */
+static inline void vblk_config_kick(struct vblk *vblk)
+{
+	if (!vblk_stopped(vblk))
+		queue_work(system_freezable_wq, &vblk->config_work);
 }
 
 /* vblk_debugfs.c */
@@ -200,14 +260,41 @@ void vblk_debugfs_remove(struct vblk *vblk);
 
 /* vblk_sysfs.c */
 extern const struct attribute_group *vblk_attr_groups[];
-int vblk_get_id(struct gendisk *disk, char *id);
 
-/* vblk_main.c */
-bool vblk_get_wce(struct virtio_device *vdev);
-bool vblk_restore_wce(struct vblk *vblk);
-int vblk_find_vqs(struct vblk *vblk);
-unsigned int vblk_ring_size(struct vblk *vblk);
-int vblk_param_set_range(const char *val, const struct kernel_param *kp,
-			 unsigned int min, unsigned int max);
+/* vblk_disk.c */
+int vblk_disk_create(struct vblk *vblk, int major);
+void vblk_disk_destroy(struct vblk *vblk);
+void vblk_disk_exit(void);
+
+/*
+ * vblk_fault.c: the knobs of debugfs vblk/<disk>/fault/, built with
+ * VMMIO_FAULT=1 only.  In the product build these are empty inlines, so
+ * the I/O paths carry no test of a knob.
+ */
+#ifdef VMMIO_FAULT
+int vblk_fault_add(struct vblk *vblk);
+void vblk_fault_stop(struct vblk *vblk);
+void vblk_fault_remove(struct vblk *vblk);
+void vblk_fault_debugfs(struct vblk *vblk, struct dentry *dir);
+bool vblk_fault_irq(struct vblk *vblk, struct vblk_vq *bvq);
+bool vblk_fault_corrupt(struct vblk *vblk);
+bool vblk_fault_fail_reset(struct vblk *vblk);
+bool vblk_fault_needs_reset(struct vblk *vblk);
+void vblk_fault_config_stall(struct vblk *vblk);
+#else
+static inline int vblk_fault_add(struct vblk *vblk) { return 0; }
+static inline void vblk_fault_stop(struct vblk *vblk) { }
+static inline void vblk_fault_remove(struct vblk *vblk) { }
+static inline void vblk_fault_debugfs(struct vblk *vblk, struct dentry *dir) { }
+static inline bool vblk_fault_irq(struct vblk *vblk, struct vblk_vq *bvq)
+{
+	return false;
+}
+
+static inline bool vblk_fault_corrupt(struct vblk *vblk) { return false; }
+static inline bool vblk_fault_fail_reset(struct vblk *vblk) { return false; }
+static inline bool vblk_fault_needs_reset(struct vblk *vblk) { return false; }
+static inline void vblk_fault_config_stall(struct vblk *vblk) { }
+#endif
 
 #endif /* VBLK_H */

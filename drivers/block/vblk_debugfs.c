@@ -4,11 +4,8 @@
  *   config  the device configuration as validated at probe
  *   queues  one line of counters per request virtqueue, then the totals
  *   recovery  timeouts, lost interrupts, resets, requeued and failed I/O
- *   fault/  fault-injection knobs, inert at 0 (vblk_recover.c):
- *           drop_irqs N    ignore the next N virtqueue interrupts
- *           corrupt_hdr N  send the next N requests as malformed chains
- *           fail_reset N   make the next N recoveries fail
- *           delay_ms N     while N > 0, look at completions N ms late
+ *   fault/  fault-injection knobs, in VMMIO_FAULT=1 builds only
+ *           (vblk_fault.c)
  *
  * The counters are updated under each queue's lock; each queue's line is
  * a consistent snapshot taken under it.
@@ -56,11 +53,11 @@ DEFINE_SHOW_ATTRIBUTE(vblk_config);
 static void vblk_stats_line(struct seq_file *m, const char *name,
 			    const struct vblk_vq_stats *s)
 {
-	seq_printf(m, "%-12s %10llu %10llu %8llu %8llu %8llu %8llu %8llu %6llu %6llu %6llu %7llu %7llu %8llu\n",
+	seq_printf(m, "%-12s %10llu %10llu %8llu %8llu %8llu %8llu %8llu %6llu %6llu %6llu %8llu\n",
 		   name, s->dispatched, s->completed,
 		   s->dispatched - s->completed, s->kicks, s->irqs, s->polls,
 		   s->ring_full, s->err_ioerr, s->err_unsupp, s->err_other,
-		   s->irqs_dropped, s->irqs_delayed, s->batched);
+		   s->batched);
 }
 
 static int vblk_queues_show(struct seq_file *m, void *unused)
@@ -69,10 +66,10 @@ static int vblk_queues_show(struct seq_file *m, void *unused)
 	struct vblk_vq_stats sum = { 0 };
 	unsigned int i;
 
-	seq_printf(m, "%-12s %10s %10s %8s %8s %8s %8s %8s %6s %6s %6s %7s %7s %8s\n",
+	seq_printf(m, "%-12s %10s %10s %8s %8s %8s %8s %8s %6s %6s %6s %8s\n",
 		   "queue", "dispatched", "completed", "inflight", "kicks",
 		   "irqs", "polls", "full", "ioerr", "unsupp", "other",
-		   "dropped", "delayed", "batched");
+		   "batched");
 	for (i = 0; i < vblk->nr_vqs; i++) {
 		struct vblk_vq_stats s;
 
@@ -89,8 +86,6 @@ static int vblk_queues_show(struct seq_file *m, void *unused)
 		sum.err_ioerr += s.err_ioerr;
 		sum.err_unsupp += s.err_unsupp;
 		sum.err_other += s.err_other;
-		sum.irqs_dropped += s.irqs_dropped;
-		sum.irqs_delayed += s.irqs_delayed;
 		sum.batched += s.batched;
 	}
 	vblk_stats_line(m, "total", &sum);
@@ -118,8 +113,6 @@ DEFINE_SHOW_ATTRIBUTE(vblk_recovery);
 
 void vblk_debugfs_add(struct vblk *vblk)
 {
-	struct dentry *fault;
-
 	if (!vblk_debugfs_root)
 		return;
 	vblk->debugfs = debugfs_create_dir(vblk->disk->disk_name,
@@ -130,13 +123,7 @@ void vblk_debugfs_add(struct vblk *vblk)
 			    &vblk_queues_fops);
 	debugfs_create_file("recovery", 0444, vblk->debugfs, vblk,
 			    &vblk_recovery_fops);
-	fault = debugfs_create_dir("fault", vblk->debugfs);
-	debugfs_create_atomic_t("drop_irqs", 0600, fault, &vblk->rec.drop_irqs);
-	debugfs_create_atomic_t("corrupt_hdr", 0600, fault,
-				&vblk->rec.corrupt_hdr);
-	debugfs_create_atomic_t("fail_reset", 0600, fault,
-				&vblk->rec.fail_reset);
-	debugfs_create_atomic_t("delay_ms", 0600, fault, &vblk->rec.delay_ms);
+	vblk_fault_debugfs(vblk, vblk->debugfs);
 }
 
 /* waits for readers of the files, so vblk may go right after */

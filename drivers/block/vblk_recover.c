@@ -34,28 +34,6 @@
 
 #define VBLK_RESET_WINDOW	(60 * HZ)
 #define VBLK_RESETS_PER_WINDOW	5
-#define VBLK_MAX_ROUNDS		100U
-
-static unsigned int timeout_rounds = 2;
-
-static int vblk_param_set_rounds(const char *val, const struct kernel_param *kp)
-{
-	return vblk_param_set_range(val, kp, 0, VBLK_MAX_ROUNDS);
-}
-
-static const struct kernel_param_ops vblk_rounds_ops = {
-	.set = vblk_param_set_rounds,
-	.get = param_get_uint,
-};
-
-/*
- * With the default io_timeout of 30 s, two more rounds reset a silent
- * device after 90 s: before the 120 s hung-task warning.
- */
-module_param_cb(timeout_rounds, &vblk_rounds_ops, &timeout_rounds, 0644);
-MODULE_PARM_DESC(timeout_rounds,
-		 "more timer periods a timed-out request gets from a healthy-looking device before it is reset, 0..100 (default 2)");
-
 static struct workqueue_struct *vblk_wq;
 
 /* a ring the virtio core has given up on needs a reset as well */
@@ -79,53 +57,27 @@ bool vblk_needs_reset(struct vblk *vblk)
 {
 	struct virtio_device *vdev = vblk->vdev;
 
-	return vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_NEEDS_RESET;
+	return (vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_NEEDS_RESET) ||
+	       vblk_fault_needs_reset(vblk);
 }
 
 void vblk_schedule_reset(struct vblk *vblk, const char *why)
 {
-	if (vblk_dead(vblk) ||
+	if (vblk_dead(vblk) || vblk_stopped(vblk) ||
 	    test_and_set_bit(VBLK_REC_PENDING, &vblk->rec.flags))
 		return;
 	dev_warn(disk_to_dev(vblk->disk), "resetting the device: %s\n", why);
 	queue_work(vblk_wq, &vblk->rec.work);
 }
 
-/*
- * The delay_ms fault knob: while it is set, an interrupt only schedules a
- * look at the rings that many milliseconds later, as a slow device (or a
- * slow interrupt path) would make it.
- */
-void vblk_fault_delay_arm(struct vblk *vblk, int ms)
-{
-	queue_delayed_work(vblk_wq, &vblk->rec.delay_work,
-			   msecs_to_jiffies(ms));
-}
-
-static void vblk_delay_work(struct work_struct *work)
-{
-	struct vblk *vblk = container_of(to_delayed_work(work), struct vblk,
-					 rec.delay_work);
-	unsigned int i;
-
-	for (i = 0; i < vblk->nr_vqs - vblk->nr_poll_vqs; i++)
-		vblk_vq_drain(vblk, &vblk->vqs[i]);
-}
-
 /* step 1 of a timeout: complete what a lost interrupt left on the ring */
 static bool vblk_timeout_poll(struct vblk *vblk, struct request *rq)
 {
 	struct vblk_vq *bvq = &vblk->vqs[rq->mq_hctx->queue_num];
-	struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
-	unsigned long flags;
 	bool found = false;
 	unsigned int n;
 
-	spin_lock_irqsave(&bvq->lock, flags);
-	n = vblk_reap_locked(bvq, vbr, &found);
-	if (n)
-		blk_mq_start_stopped_hw_queues(rq->q, true);
-	spin_unlock_irqrestore(&bvq->lock, flags);
+	n = vblk_vq_reap(vblk, bvq, rq, &found);
 	if (n) {
 		atomic64_add(n, &vblk->rec.lost_irqs);
 		dev_warn_ratelimited(disk_to_dev(vblk->disk),
@@ -149,7 +101,7 @@ enum blk_eh_timer_return vblk_timeout(struct request *rq)
 	if (test_bit(VBLK_REC_PENDING, &vblk->rec.flags) || vblk_dead(vblk))
 		return BLK_EH_RESET_TIMER;
 
-	if (vbr->timeouts < READ_ONCE(timeout_rounds) &&
+	if (vbr->timeouts < READ_ONCE(vblk_timeout_rounds.val) &&
 	    !vblk_needs_reset(vblk) && !vblk_ring_broken(vblk)) {
 		vbr->timeouts++;
 		if (!vbr->timeout_logged) {
@@ -182,117 +134,53 @@ static bool vblk_reset_allowed(struct vblk *vblk)
 }
 
 /*
- * Take the rings away from the I/O paths and free them.  What the device
- * returned before it stopped is complete: hand it to the block layer
- * rather than send it again.  The caller has reset the device.
+ * Feature negotiation again, as the virtio core does before probe: the
+ * device keeps no state across a reset, the driver keeps the features it
+ * accepted.
  */
-static void vblk_drop_vqs(struct vblk *vblk)
-{
-	unsigned long flags;
-	unsigned int i, n;
-	bool unused;
-
-	if (!vblk->vqs_live)
-		return;
-	for (i = 0; i < vblk->nr_vqs; i++) {
-		struct vblk_vq *bvq = &vblk->vqs[i];
-
-		spin_lock_irqsave(&bvq->lock, flags);
-		n = vblk_reap_locked(bvq, NULL, &unused);
-		/*
-		 * The rest stays in flight, to be sent again or failed; its
-		 * descriptors (indirect tables too) go back to the ring now.
-		 */
-		while (virtqueue_detach_unused_buf(bvq->vq))
-			;
-		bvq->vq = NULL;
-		spin_unlock_irqrestore(&bvq->lock, flags);
-		if (n)
-			dev_info(disk_to_dev(vblk->disk),
-				 "%s: %u request%s completed before the reset\n",
-				 bvq->name, n, n == 1 ? "" : "s");
-	}
-	vblk->vdev->config->del_vqs(vblk->vdev);
-	vblk->vqs_live = false;
-}
-
-/*
- * Feature negotiation and queue setup again, as at probe: the device keeps
- * no state across a reset, the driver keeps the features it accepted.
- */
-static int vblk_reinit(struct vblk *vblk)
+static int vblk_renegotiate(struct vblk *vblk)
 {
 	struct virtio_device *vdev = vblk->vdev;
-	struct device *dev = disk_to_dev(vblk->disk);
-	unsigned int ring;
 	int err;
 
 	virtio_add_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	virtio_add_status(vdev, VIRTIO_CONFIG_S_DRIVER);
 	err = vdev->config->finalize_features(vdev);
 	if (err) {
-		dev_err(dev, "the transport refused the features again: %d\n", err);
+		dev_err(&vdev->dev, "the transport refused the features again: %d\n",
+			err);
 		return err;
 	}
-	if (virtio_has_feature(vdev, VIRTIO_F_VERSION_1)) {
-		virtio_add_status(vdev, VIRTIO_CONFIG_S_FEATURES_OK);
-		if (!(vdev->config->get_status(vdev) &
-		      VIRTIO_CONFIG_S_FEATURES_OK)) {
-			dev_err(dev, "the device no longer accepts the features it accepted at probe\n");
-			return -ENODEV;
-		}
+	if (!virtio_has_feature(vdev, VIRTIO_F_VERSION_1))
+		return 0;
+	virtio_add_status(vdev, VIRTIO_CONFIG_S_FEATURES_OK);
+	if (!(vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		dev_err(&vdev->dev, "the device no longer accepts the features it accepted at probe\n");
+		return -ENODEV;
 	}
-	err = vblk_find_vqs(vblk);
-	if (err) {
-		dev_err(dev, "cannot set up the virtqueues again: %d\n", err);
-		return err;
-	}
-	vblk->vqs_live = true;
-	/* requests were sized for the rings of probe time */
-	ring = vblk_ring_size(vblk);
-	if (ring < vblk->ring) {
-		dev_err(dev, "the rings shrank from %u to %u descriptors\n",
-			vblk->ring, ring);
-		return -EINVAL;
-	}
-	/* the block layer's cache mode must hold on the device again */
-	if (!vblk_restore_wce(vblk)) {
-		dev_warn(dev, "the device did not take its cache mode back\n");
-		queue_work(system_freezable_wq, &vblk->config_work);
-	}
-	virtio_device_ready(vdev);
 	return 0;
 }
 
+/* stop, then start again: what a recovery does to the device */
 static int vblk_reset_device(struct vblk *vblk)
 {
-	struct virtio_device *vdev = vblk->vdev;
 	struct device *dev = disk_to_dev(vblk->disk);
-	int err = 0;
+	int err;
 
 	if (!vblk_reset_allowed(vblk)) {
 		dev_err(dev, "the device needed more than %u resets in %u s\n",
 			VBLK_RESETS_PER_WINDOW, VBLK_RESET_WINDOW / HZ);
 		return -EBUSY;
 	}
-	virtio_reset_device(vdev);
-	/*
-	 * A device that does not read back 0 may still write to the rings
-	 * and buffers; nothing contains that without an IOMMU.  Say so and
-	 * give up rather than wait forever.
-	 */
-	if (vdev->config->get_status(vdev)) {
-		dev_err(dev, "the device did not complete its reset\n");
-		err = -EIO;
-	}
-	vblk_drop_vqs(vblk);
+	err = vblk_dev_stop(vblk);
 	if (err)
 		return err;
-	if (vblk_fault_take(&vblk->rec.fail_reset)) {
+	if (vblk_fault_fail_reset(vblk)) {
 		dev_err(dev, "recovery failed by the fail_reset fault knob\n");
 		return -EIO;
 	}
-	return vblk_reinit(vblk);
+	err = vblk_renegotiate(vblk);
+	return err ?: vblk_dev_start(vblk);
 }
 
 static bool vblk_requeue_one(struct request *rq, void *data)
@@ -327,10 +215,8 @@ static void vblk_give_up(struct vblk *vblk, int err)
 
 	set_bit(VBLK_REC_DEAD, &vblk->rec.flags);
 	atomic64_inc(&vblk->rec.failed_resets);
-	if (vblk->vqs_live) {
-		virtio_reset_device(vblk->vdev);
-		vblk_drop_vqs(vblk);
-	}
+	if (vblk->vqs_live)
+		vblk_dev_stop(vblk);
 	virtio_add_status(vblk->vdev, VIRTIO_CONFIG_S_FAILED);
 	blk_mq_tagset_busy_iter(&vblk->tag_set, vblk_fail_one, vblk);
 	dev_err(disk_to_dev(vblk->disk),
@@ -368,16 +254,18 @@ static void vblk_reset_work(struct work_struct *work)
 void vblk_recovery_init(struct vblk *vblk)
 {
 	INIT_WORK(&vblk->rec.work, vblk_reset_work);
-	INIT_DELAYED_WORK(&vblk->rec.delay_work, vblk_delay_work);
 	vblk->rec.window_start = jiffies;
 }
 
-/* before the rings go for good: no reset may start or still run */
+/*
+ * Before the rings go (remove, freeze): a reset queued is cancelled, one
+ * running finishes.  The caller has set VBLK_REC_STOPPED, so none can be
+ * scheduled after this.
+ */
 void vblk_recovery_stop(struct vblk *vblk)
 {
 	cancel_work_sync(&vblk->rec.work);
 	clear_bit(VBLK_REC_PENDING, &vblk->rec.flags);
-	cancel_delayed_work_sync(&vblk->rec.delay_work);
 }
 
 int vblk_recovery_module_init(void)

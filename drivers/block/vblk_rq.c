@@ -17,13 +17,6 @@
 #include "vblk.h"
 #include "vmmio_compat.h"
 
-static inline struct vblk_vq *vblk_hctx_vq(struct blk_mq_hw_ctx *hctx)
-{
-	struct vblk *vblk = hctx->queue->queuedata;
-
-	return &vblk->vqs[hctx->queue_num];
-}
-
 /*
  * The payload of DISCARD, WRITE_ZEROES and SECURE_ERASE: an array of
  * ranges, attached to the request as its special payload so that the
@@ -161,7 +154,8 @@ void vblk_unmap_data(struct request *rq, struct vblk_req *vbr)
  * writable), status byte (writable).  Header and status are separate
  * descriptors, as legacy devices without ANY_LAYOUT require.
  *
- * The corrupt_hdr fault knob sends a chain with no device-writable part
+ * The corrupt_hdr fault knob (VMMIO_FAULT builds only; false otherwise,
+ * at no cost) sends a chain with no device-writable part
  * at all, which a device must reject (QEMU calls virtio_error():
  * DEVICE_NEEDS_RESET on a modern device, a silent stop on a legacy one);
  * as nothing in it is writable, the device cannot scribble on a read's
@@ -172,7 +166,7 @@ static int vblk_add_req(struct vblk *vblk, struct virtqueue *vq,
 {
 	struct scatterlist hdr, status, *sgs[3];
 	unsigned int nout = 0, nin = 0;
-	bool corrupt = vblk_fault_take(&vblk->rec.corrupt_hdr);
+	bool corrupt = vblk_fault_corrupt(vblk);
 
 	sg_init_one(&hdr, &vbr->out_hdr, sizeof(vbr->out_hdr));
 	sgs[nout++] = &hdr;
@@ -208,8 +202,8 @@ static blk_status_t vblk_prep_rq(struct vblk *vblk, struct request *rq,
 	return BLK_STS_OK;
 }
 
-static blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
-				  const struct blk_mq_queue_data *bd)
+blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
+			   const struct blk_mq_queue_data *bd)
 {
 	struct vblk *vblk = hctx->queue->queuedata;
 	struct vblk_vq *bvq = vblk_hctx_vq(hctx);
@@ -270,21 +264,6 @@ static blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	return BLK_STS_OK;
 }
 
-/* a list of requests linked through rq_next, with its tail */
-struct vblk_rq_list {
-	struct request *head, *tail;
-};
-
-static void vblk_rq_list_add(struct vblk_rq_list *l, struct request *rq)
-{
-	rq->rq_next = NULL;
-	if (l->tail)
-		l->tail->rq_next = rq;
-	else
-		l->head = rq;
-	l->tail = rq;
-}
-
 /*
  * Put the prepared requests of one hardware queue on its ring under one
  * lock hold, with at most one kick.  A request the ring has no room for
@@ -329,7 +308,7 @@ static void vblk_add_batch(struct vblk *vblk, struct vblk_vq *bvq,
  * preparation are handed back; blk-mq then issues them one by one through
  * queue_rq, which reports their status.
  */
-static void vblk_queue_rqs(VBLK_QUEUE_RQS_LIST *rqlist)
+void vblk_queue_rqs(VBLK_QUEUE_RQS_LIST *rqlist)
 {
 	struct vblk_rq_list requeue = { }, batch = { };
 	struct blk_mq_hw_ctx *hctx = NULL;
@@ -360,7 +339,7 @@ static void vblk_queue_rqs(VBLK_QUEUE_RQS_LIST *rqlist)
 }
 
 /* the end of a batch that queue_rq did not kick (bd->last was false) */
-static void vblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
+void vblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
 	struct vblk_vq *bvq = vblk_hctx_vq(hctx);
 	bool notify;
@@ -373,273 +352,3 @@ static void vblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	if (notify)
 		virtqueue_notify(bvq->vq);
 }
-
-static blk_status_t vblk_result(struct vblk *vblk, struct request *rq,
-				u8 status)
-{
-	switch (status) {
-	case VIRTIO_BLK_S_OK:
-		return BLK_STS_OK;
-	case VIRTIO_BLK_S_IOERR:
-		return BLK_STS_IOERR;
-	case VIRTIO_BLK_S_UNSUPP:
-		return BLK_STS_NOTSUPP;
-	default:
-		dev_err_ratelimited(disk_to_dev(vblk->disk),
-				    "%s at sector %llu: unknown status %u from the device\n",
-				    blk_op_str(req_op(rq)),
-				    (unsigned long long)blk_rq_pos(rq), status);
-		return BLK_STS_IOERR;
-	}
-}
-
-/* blk_mq_complete_request() lands here, on the submitting CPU if it can */
-static void vblk_complete_rq(struct request *rq)
-{
-	struct vblk *vblk = rq->q->queuedata;
-	struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
-
-	vblk_unmap_data(rq, vbr);
-	blk_mq_end_request(rq, vblk_result(vblk, rq, vbr->status));
-}
-
-/* take the next returned chain off the ring, counting it; under the lock */
-static struct vblk_req *vblk_get_done(struct vblk_vq *bvq)
-{
-	struct vblk_req *vbr;
-	unsigned int len;
-
-	vbr = virtqueue_get_buf(bvq->vq, &len);
-	if (!vbr)
-		return NULL;
-	vbr->used_len = len;
-	bvq->stats.completed++;
-	switch (vbr->status) {
-	case VIRTIO_BLK_S_OK:
-		break;
-	case VIRTIO_BLK_S_IOERR:
-		bvq->stats.err_ioerr++;
-		break;
-	case VIRTIO_BLK_S_UNSUPP:
-		bvq->stats.err_unsupp++;
-		break;
-	default:
-		bvq->stats.err_other++;
-		break;
-	}
-	return vbr;
-}
-
-/*
- * Complete every chain the device has returned on @bvq, under its lock;
- * returns how many.  *@found says whether @want was among them (the
- * timeout handler's question).
- */
-unsigned int vblk_reap_locked(struct vblk_vq *bvq, const struct vblk_req *want,
-			      bool *found)
-{
-	struct vblk_req *vbr;
-	unsigned int n = 0;
-
-	if (unlikely(!bvq->vq))
-		return 0;
-	while ((vbr = vblk_get_done(bvq)) != NULL) {
-		struct request *rq = blk_mq_rq_from_pdu(vbr);
-
-		if (vbr == want)
-			*found = true;
-		if (likely(!blk_should_fake_timeout(rq->q)))
-			blk_mq_complete_request(rq);
-		n++;
-	}
-	return n;
-}
-
-static void vblk_complete_batch(struct io_comp_batch *iob)
-{
-	struct request *rq;
-
-	rq_list_for_each(&iob->req_list, rq)
-		vblk_unmap_data(rq, blk_mq_rq_to_pdu(rq));
-	blk_mq_end_request_batch(iob);
-}
-
-/*
- * What one pass of the interrupt path took off a ring, ended once the
- * queue's lock is dropped: successful requests as one batch, the rest
- * (errors, requests an I/O scheduler tracks) one by one.
- */
-struct vblk_done {
-	struct io_comp_batch iob;
-	struct vblk_rq_list rest;
-};
-
-/*
- * Queue one request the interrupt path took off the ring for completion
- * on this CPU.  The in-tree driver sends each through
- * blk_mq_complete_request(), which on a single-queue disk defers it to the
- * block softirq; ending it here skips that round trip.  rq_affinity=2 asks
- * for the submitting CPU, which only blk-mq's remote completion gives.
- */
-static void vblk_complete_irq(struct vblk_vq *bvq, struct request *rq,
-			      struct vblk_done *done)
-{
-	struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
-
-	if (unlikely(blk_should_fake_timeout(rq->q)))
-		return;
-	if (unlikely(test_bit(QUEUE_FLAG_SAME_FORCE, &rq->q->queue_flags)) &&
-	    blk_mq_complete_request_remote(rq))
-		return;
-	/* no longer in flight: a reset's requeue must pass it by */
-	blk_mq_set_request_complete(rq);
-	if (blk_mq_add_to_batch(rq, &done->iob,
-				vbr->status != VIRTIO_BLK_S_OK,
-				vblk_complete_batch))
-		bvq->stats.batched++;
-	else
-		vblk_rq_list_add(&done->rest, rq);
-}
-
-/* end what a drain took off the ring; outside the queue's lock */
-static void vblk_end_done(struct vblk_done *done)
-{
-	struct request *rq, *next;
-
-	/* set by the first request that joined the batch */
-	if (done->iob.complete)
-		done->iob.complete(&done->iob);
-	for (rq = done->rest.head; rq; rq = next) {
-		next = rq->rq_next;
-		vblk_complete_rq(rq);
-	}
-}
-
-/*
- * Complete what the device returned on an interrupt-driven queue, with
- * its callback off meanwhile; under the queue's lock.  The callback is
- * re-enabled only with the ring empty, so no completion goes unseen.
- */
-static void vblk_vq_drain_locked(struct vblk *vblk, struct vblk_vq *bvq,
-				 struct vblk_done *done)
-{
-	struct vblk_req *vbr;
-	unsigned int n = 0;
-
-	if (unlikely(!bvq->vq))
-		return;
-	do {
-		virtqueue_disable_cb(bvq->vq);
-		while ((vbr = vblk_get_done(bvq)) != NULL) {
-			vblk_complete_irq(bvq, blk_mq_rq_from_pdu(vbr), done);
-			n++;
-		}
-		if (unlikely(virtqueue_is_broken(bvq->vq)))
-			break;
-	} while (!virtqueue_enable_cb(bvq->vq));
-
-	/* a queue stopped on a full ring has room again */
-	if (n)
-		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
-}
-
-void vblk_vq_drain(struct vblk *vblk, struct vblk_vq *bvq)
-{
-	struct vblk_done done = { };
-	unsigned long flags;
-
-	spin_lock_irqsave(&bvq->lock, flags);
-	vblk_vq_drain_locked(vblk, bvq, &done);
-	spin_unlock_irqrestore(&bvq->lock, flags);
-	vblk_end_done(&done);
-}
-
-/* interrupt callback of a request virtqueue */
-void vblk_vq_done(struct virtqueue *vq)
-{
-	struct vblk *vblk = vq->vdev->priv;
-	struct vblk_vq *bvq = &vblk->vqs[vq->index];
-	struct vblk_done done = { };
-	unsigned long flags;
-
-	spin_lock_irqsave(&bvq->lock, flags);
-	/* the drop_irqs knob: as if the interrupt had been lost */
-	if (vblk_fault_take(&vblk->rec.drop_irqs)) {
-		bvq->stats.irqs_dropped++;
-	} else if (vblk_fault_delay(vblk)) {
-		bvq->stats.irqs_delayed++;
-	} else {
-		bvq->stats.irqs++;
-		vblk_vq_drain_locked(vblk, bvq, &done);
-	}
-	spin_unlock_irqrestore(&bvq->lock, flags);
-	vblk_end_done(&done);
-}
-
-/*
- * A polled queue (io_uring IOPOLL): its virtqueue has no interrupt
- * callback; reap what the device returned and hand successful requests
- * to the block layer as one batch.
- */
-static int vblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
-{
-	struct vblk *vblk = hctx->queue->queuedata;
-	struct vblk_vq *bvq = vblk_hctx_vq(hctx);
-	struct vblk_req *vbr;
-	unsigned long flags;
-	int found = 0;
-
-	spin_lock_irqsave(&bvq->lock, flags);
-	while (likely(bvq->vq) && (vbr = vblk_get_done(bvq)) != NULL) {
-		struct request *rq = blk_mq_rq_from_pdu(vbr);
-
-		found++;
-		if (!blk_mq_complete_request_remote(rq) &&
-		    !blk_mq_add_to_batch(rq, iob,
-					 vbr->status != VIRTIO_BLK_S_OK,
-					 vblk_complete_batch))
-			vblk_complete_rq(rq);
-	}
-	if (found) {
-		bvq->stats.polls++;
-		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
-	}
-	spin_unlock_irqrestore(&bvq->lock, flags);
-	return found;
-}
-
-/*
- * Interrupt-driven queues first, spread by the transport's IRQ affinity,
- * then the polled ones over all CPUs; no separate read queues.
- */
-static void vblk_map_queues(struct blk_mq_tag_set *set)
-{
-	struct vblk *vblk = set->driver_data;
-	struct blk_mq_queue_map *map;
-
-	map = &set->map[HCTX_TYPE_DEFAULT];
-	map->nr_queues = vblk->nr_vqs - vblk->nr_poll_vqs;
-	map->queue_offset = 0;
-	vblk_compat_map_queues(map, vblk->vdev);
-	if (set->nr_maps == 1)
-		return;
-
-	map = &set->map[HCTX_TYPE_READ];
-	map->nr_queues = 0;
-	map->queue_offset = vblk->nr_vqs - vblk->nr_poll_vqs;
-
-	map = &set->map[HCTX_TYPE_POLL];
-	map->nr_queues = vblk->nr_poll_vqs;
-	map->queue_offset = vblk->nr_vqs - vblk->nr_poll_vqs;
-	blk_mq_map_queues(map);
-}
-
-const struct blk_mq_ops vblk_mq_ops = {
-	.queue_rq	= vblk_queue_rq,
-	.queue_rqs	= vblk_queue_rqs,
-	.commit_rqs	= vblk_commit_rqs,
-	.complete	= vblk_complete_rq,
-	.timeout	= vblk_timeout,
-	.map_queues	= vblk_map_queues,
-	.poll		= vblk_poll,
-};

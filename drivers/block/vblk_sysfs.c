@@ -20,7 +20,7 @@
  * terminate it.  The used length the device reports (ID bytes plus the
  * status byte) is checked and bounds the string.
  */
-int vblk_get_id(struct gendisk *disk, char *id)
+static int vblk_get_id(struct gendisk *disk, char *id)
 {
 	struct request_queue *q = disk->queue;
 	struct vblk_req *vbr;

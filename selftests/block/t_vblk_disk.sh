@@ -253,7 +253,7 @@ batch_kicks() {
 # QD32 on the scratch disk (no I/O scheduler: two hardware queues): the
 # interrupt path ends every completion it finds (no errors here) in a batch
 irq_batch_counts() {
-	awk '$1 == "total" { print $3, $6, $14 }' "$DBG/${S#/dev/}/queues"
+	awk '$1 == "total" { print $3, $6, $12 }' "$DBG/${S#/dev/}/queues"
 }
 irq_batch() {
 	local before after

@@ -9,6 +9,7 @@ rig_parse_cmdline() {
 	RIG_FALLBACK=
 	RIG_MMIO=
 	RIG_BUS=mmio
+	RIG_FAULT=0
 	for arg in $(cat /proc/cmdline); do
 		case "$arg" in
 		rig.mode=*) RIG_MODE=${arg#*=} ;;
@@ -20,6 +21,8 @@ rig_parse_cmdline() {
 		rig.nvirtio=*) RIG_NVIRTIO=${arg#*=} ;;
 		rig.mmio=*) RIG_MMIO=${arg#*=} ;;
 		rig.bus=*) RIG_BUS=${arg#*=} ;;
+		# rig.fault=1: our modules' fault build (tools/guest/init)
+		rig.fault=*) RIG_FAULT=${arg#*=} ;;
 		# rig.env=NAME=VALUE,...: what the tests may expect of this lane
 		rig.env=*) for kv in $(echo "${arg#rig.env=}" | tr ',' ' '); do
 				export "${kv%%=*}=${kv#*=}"
@@ -28,7 +31,7 @@ rig_parse_cmdline() {
 		root=*) RIG_ROOT=${arg#*=} ;;
 		esac
 	done
-	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_ROOT RIG_ONLY RIG_SKIP RIG_CRASH_RECORDS RIG_MMIO RIG_BUS
+	export RIG_MODE RIG_FALLBACK RIG_LAYOUT RIG_NVIRTIO RIG_DRIVERS RIG_ROOT RIG_ONLY RIG_SKIP RIG_CRASH_RECORDS RIG_MMIO RIG_BUS RIG_FAULT
 	rig_parse_drivers
 }
 

@@ -128,6 +128,8 @@ for sys in "$@"; do
 	tap_check "$c.cache_type_kept" set_cache "$sys" "$mode"
 	if [ -n "$arms" ]; then
 		tap_check_v "$c.resets_during_records" resets_seen "$sys" "$arms"
+	elif [ "$RIG_BLK_MOD" = vblk ] && [ ! -f "$knob" ]; then
+		tap_skip "$c.resets_during_records" "vblk built without VMMIO_FAULT=1 (no fault knobs)"
 	elif [ "$RIG_BLK_MOD" = vblk ]; then
 		tap_skip "$c.resets_during_records" "no reset forced (CRASH_RESET_EVERY=$RESET_EVERY, $RECORDS records)"
 	else

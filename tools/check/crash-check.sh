@@ -63,11 +63,14 @@ done
 # a scratch disk spares the runner its wait for one
 disks+=(--disk "driver=null-co,size=64M|serial=scratch")
 
+# the corrupt_hdr knob that forces resets is in our fault build only
+fault=1
+[ "$DRV" = intree ] && fault=0
 t0=$(date +%s)
 rc=0
 "$TOP/tools/guest/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" "--$LAYOUT" \
 	--timeout "$CRASH_TIMEOUT" --log "$DIR/console.log" \
-	--append "rig.mode=check rig.drivers=$DRV rig.layout=$LAYOUT rig.only=${CRASH_ONLY:-t_crash,unload,dmesg} rig.crash_records=$CRASH_RECORDS rig.env=CRASH_RESET_EVERY=$CRASH_RESET_EVERY loglevel=1" \
+	--append "rig.mode=check rig.drivers=$DRV rig.fault=$fault rig.layout=$LAYOUT rig.only=${CRASH_ONLY:-t_crash,unload,dmesg} rig.crash_records=$CRASH_RECORDS rig.env=CRASH_RESET_EVERY=$CRASH_RESET_EVERY loglevel=1" \
 	"${disks[@]}" || rc=$?
 guest=$(($(date +%s) - t0))
 echo "  [crash $LAYOUT $DRV] guest done in ${guest}s (qemu rc=$rc)" >&2

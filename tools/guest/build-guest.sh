@@ -15,30 +15,46 @@ guest_kernel "$KVER" >/dev/null
 out=$CACHE/build/$KVER
 mkdir -p "$out"
 
-modules() {
-	mkdir -p "$out/src"
-	# only the files kbuild reads, so stale objects never leak in
-	rm -rf "$out/src/selftests/kmod"
-	# Staged, then only the files whose content changed are copied, with
-	# a new time: tar keeps the sources' times, which can be older than
-	# objects built from another version of them (another branch or
-	# worktree on this cache), and kbuild would keep those objects.
-	local stage=$out/src.stage f
+# sync_tree DIR: the files kbuild reads, into DIR, so stale objects
+# never leak in.  Staged, then only the files whose content changed are
+# copied, with a new time: tar keeps the sources' times, which can be
+# older than objects built from another version of them (another branch
+# or worktree on this cache), and kbuild would keep those objects.
+sync_tree() {
+	local dst=$1 stage=$1.stage f
+	mkdir -p "$dst"
+	rm -rf "$dst/selftests/kmod"
 	rm -rf "$stage" && mkdir -p "$stage"
 	# shellcheck disable=SC2086
 	tar -C "$TOP" -cf - --exclude=generated $KBUILD_INPUTS | tar -C "$stage" -xf -
 	(cd "$stage" && find . -type f) | while read -r f; do
-		cmp -s "$stage/$f" "$out/src/$f" && continue
-		mkdir -p "$(dirname "$out/src/$f")"
-		cp "$stage/$f" "$out/src/$f"
+		cmp -s "$stage/$f" "$dst/$f" && continue
+		mkdir -p "$(dirname "$dst/$f")"
+		cp "$stage/$f" "$dst/$f"
 	done
 	rm -rf "$stage"
-	# with the test modules (selftests/kmod/), which only the guest gets
-	# shellcheck disable=SC2046
-	make -C "$KDIR" M="$out/src" $(kver_make_args "$KVER") \
-		W=1 KCFLAGS=-Werror VMMIO_TESTMODS=1 modules
-	rm -rf "$out/modules" && mkdir -p "$out/modules"
+}
+
+# Two builds: the product's (modules/: what make run and make bench
+# boot) with the test modules of selftests/kmod/, which only the guest
+# gets; and the fault build (modules-fault/, VMMIO_FAULT=1: the debugfs
+# fault knobs), which the lanes whose tests drive the knobs load instead
+# (rig.fault=1, tools/guest/init).
+modules() {
+	local v src
+	for v in product fault; do
+		src=$out/src${v#product}
+		[ $v = fault ] && src=$out/src-fault
+		sync_tree "$src"
+		# shellcheck disable=SC2046
+		make -C "$KDIR" M="$src" $(kver_make_args "$KVER") \
+			W=1 KCFLAGS=-Werror VMMIO_TESTMODS=1 \
+			$([ $v = fault ] && echo VMMIO_FAULT=1) modules
+	done
+	rm -rf "$out/modules" "$out/modules-fault"
+	mkdir -p "$out/modules" "$out/modules-fault"
 	cp "$out"/src/*.ko "$out"/src/selftests/kmod/*.ko "$out/modules/"
+	cp "$out"/src-fault/*.ko "$out/modules-fault/"
 }
 step "modules-$KVER" modules
 
@@ -54,7 +70,7 @@ else
 	"$TOP/tools/host/build-fio.sh" >/dev/null || die "building fio failed"
 fi
 step "initramfs-$KVER" "$TOP/tools/guest/mkinitramfs.sh" "$KVER" "$out/modules" \
-	"$testbin" "$out/initramfs.cpio"
+	"$testbin" "$out/initramfs.cpio" "$out/modules-fault"
 
 cat <<ENV
 KVER=$KVER

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# mkinitramfs.sh KVER MODDIR TESTBIN OUT
+# mkinitramfs.sh KVER MODDIR TESTBIN OUT [FAULTDIR]
 #
 # Builds the guest's initramfs (an uncompressed newc cpio) from
 #   - busybox and e2fsprogs (tools/host/fetch-userland.sh), fio if built,
 #   - the kernel's own modules the rig uses (in-tree virtio_mmio and
 #     virtio_blk for the reference lanes, ext4, null_blk, ...), with their
 #     dependencies, decompressed, and a modules.dep busybox understands,
-#   - our vmmio.ko and vblk.ko from MODDIR (as extra/),
+#   - our vmmio.ko and vblk.ko from MODDIR (as extra/), and their fault
+#     build from FAULTDIR if given (as /rig/fault/, which rig.fault=1
+#     loads instead: tools/guest/init),
 #   - the test binaries from TESTBIN (its tools/ as /rig/tools/), the
 #     shell tests of selftests/*/ (as /rig/sh/), their shared
 #     selftests/lib/test_common.sh (as /rig/lib.sh), the ordered list
@@ -19,6 +21,7 @@ KVER=${1:?usage: mkinitramfs.sh KVER MODDIR TESTBIN OUT}
 MODDIR=$2
 TESTBIN=$3
 OUT=$4
+FAULTDIR=${5:-}
 # shellcheck disable=SC1090
 . "$(kdir_root "$KVER")/env"
 ARCH=$(kver_arch "$KVER")
@@ -75,6 +78,10 @@ for m in $WANT_MODS; do
 	[ -n "$rel" ] && add_mod "$rel"
 done
 for ko in "$MODDIR"/*.ko; do cp "$ko" "$dst/extra/"; done
+if [ -n "$FAULTDIR" ]; then
+	mkdir -p "$stage/rig/fault"
+	cp "$FAULTDIR"/*.ko "$stage/rig/fault/"
+fi
 for f in modules.order modules.builtin modules.builtin.modinfo; do
 	[ -f "$KMODDIR/$f" ] && cp "$KMODDIR/$f" "$dst/"
 done
