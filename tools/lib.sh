@@ -41,7 +41,7 @@ step() {
 
 # what kbuild reads: the modules' build inputs, copied into a build dir
 # (tools/guest/build-guest.sh, tools/lint.sh) so builds never mix
-KBUILD_INPUTS="Kbuild drivers include compat selftests/kmod"
+KBUILD_INPUTS="Kbuild drivers compat selftests/kmod"
 
 # stamp_ok NAME KEY: true if the stamp NAME was written with KEY
 stamp_ok() { [ -f "$CACHE/stamps/$1" ] && [ "$(cat "$CACHE/stamps/$1")" = "$2" ]; }

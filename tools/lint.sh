@@ -55,7 +55,7 @@ cp_run() {
 }
 cd "$TOP"
 # shellcheck disable=SC2046
-cp_run -f $(find drivers include selftests/kmod -name '*.[ch]' | sort) || rc=1
+cp_run -f $(find drivers compat selftests/kmod -name '*.[ch]' | sort) || rc=1
 # the selftests are userspace code: stdint types, as in the kernel's own
 # shellcheck disable=SC2046
 cp_run --ignore PREFER_KERNEL_TYPES -f $(find selftests -path selftests/kmod -prune -o -name '*.[ch]' -print | sort) || rc=1

@@ -30,7 +30,7 @@
 #include <linux/virtio_blk.h>
 #include <linux/workqueue.h>
 
-#include "vmmio_compat.h"
+#include "vblk_compat.h"
 
 /* minors per disk: the disk itself and 15 partitions, as in-tree */
 #define VBLK_PART_BITS		4
@@ -42,7 +42,6 @@
 struct vblk_vq_stats {
 	u64 dispatched;		/* chains added to the ring */
 	u64 completed;		/* chains the device returned */
-	u64 kicks;		/* notifications sent to the device */
 	u64 ring_full;		/* queue stopped on a full ring */
 	u64 irqs;		/* interrupt callbacks */
 	u64 polls;		/* poll calls that found completions */
@@ -150,7 +149,7 @@ struct vblk_req {
 	u8 status;			/* written by the device */
 	bool timeout_logged;
 	u8 timeouts;			/* timer expiries seen so far */
-	u32 used_len;			/* bytes the device reported written */
+	u32 used_len;			/* GET_ID only: bytes the device wrote */
 	int nents;			/* data scatterlist entries mapped */
 	struct sg_table sg_table;
 	struct scatterlist sg[VBLK_INLINE_SG];
@@ -162,21 +161,6 @@ static inline struct vblk_vq *vblk_hctx_vq(struct blk_mq_hw_ctx *hctx)
 	struct vblk *vblk = hctx->queue->queuedata;
 
 	return &vblk->vqs[hctx->queue_num];
-}
-
-/* a list of requests linked through rq_next, with its tail */
-struct vblk_rq_list {
-	struct request *head, *tail;
-};
-
-static inline void vblk_rq_list_add(struct vblk_rq_list *l, struct request *rq)
-{
-	rq->rq_next = NULL;
-	if (l->tail)
-		l->tail->rq_next = rq;
-	else
-		l->head = rq;
-	l->tail = rq;
 }
 
 /* vblk_param.c: the module parameters, and their common setter */
@@ -206,7 +190,7 @@ void vblk_config_reread(struct vblk *vblk);
  */
 blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 			   const struct blk_mq_queue_data *bd);
-void vblk_queue_rqs(VBLK_QUEUE_RQS_LIST *rqlist);
+void vblk_queue_rqs(struct rq_list *rqlist);
 void vblk_commit_rqs(struct blk_mq_hw_ctx *hctx);
 void vblk_unmap_data(struct request *rq, struct vblk_req *vbr);
 

@@ -51,7 +51,9 @@ static struct vblk_req *vblk_get_done(struct vblk_vq *bvq)
 	vbr = virtqueue_get_buf(bvq->vq, &len);
 	if (!vbr)
 		return NULL;
-	vbr->used_len = len;
+	/* only GET_ID reads it; a data request's length says nothing here */
+	if (unlikely(req_op(blk_mq_rq_from_pdu(vbr)) == REQ_OP_DRV_IN))
+		vbr->used_len = len;
 	bvq->stats.completed++;
 	switch (vbr->status) {
 	case VIRTIO_BLK_S_OK:
@@ -85,15 +87,30 @@ static void vblk_complete_batch(struct io_comp_batch *iob)
  */
 struct vblk_done {
 	struct io_comp_batch iob;
-	struct vblk_rq_list rest;
+	struct rq_list rest;
 };
 
 /*
+ * rq_affinity asks for completion near (1) or on (2) the CPU that
+ * submitted the request.  Where the interrupt already runs there, the
+ * request ends in this interrupt's batch; elsewhere blk-mq's remote path
+ * moves it as the block layer defines (an IPI, or its softirq on a
+ * single-queue disk).  rq_affinity=0 ends it wherever the interrupt runs.
+ */
+static bool vblk_complete_elsewhere(struct request *rq)
+{
+	if (!test_bit(QUEUE_FLAG_SAME_COMP, &rq->q->queue_flags) ||
+	    blk_mq_rq_cpu(rq) == raw_smp_processor_id())
+		return false;
+	return blk_mq_complete_request_remote(rq);
+}
+
+/*
  * Queue one request the interrupt path took off the ring for completion
- * on this CPU.  The in-tree driver sends each through
- * blk_mq_complete_request(), which on a single-queue disk defers it to the
- * block softirq; ending it here skips that round trip.  rq_affinity=2 asks
- * for the submitting CPU, which only blk-mq's remote completion gives.
+ * on this CPU, or send it where rq_affinity wants it.  The in-tree driver
+ * sends every request through the remote path, which on a single-queue
+ * disk defers even a local completion to the block softirq; ending it
+ * here skips that round trip.
  */
 static void vblk_complete_irq(struct vblk_vq *bvq, struct request *rq,
 			      struct vblk_done *done)
@@ -102,8 +119,7 @@ static void vblk_complete_irq(struct vblk_vq *bvq, struct request *rq,
 
 	if (unlikely(blk_should_fake_timeout(rq->q)))
 		return;
-	if (unlikely(test_bit(QUEUE_FLAG_SAME_FORCE, &rq->q->queue_flags)) &&
-	    blk_mq_complete_request_remote(rq))
+	if (vblk_complete_elsewhere(rq))
 		return;
 	/* no longer in flight: a reset's requeue must pass it by */
 	blk_mq_set_request_complete(rq);
@@ -112,21 +128,19 @@ static void vblk_complete_irq(struct vblk_vq *bvq, struct request *rq,
 				vblk_complete_batch))
 		bvq->stats.batched++;
 	else
-		vblk_rq_list_add(&done->rest, rq);
+		rq_list_add_tail(&done->rest, rq);
 }
 
 /* end what a drain took off the ring; outside the queue's lock */
 static void vblk_end_done(struct vblk_done *done)
 {
-	struct request *rq, *next;
+	struct request *rq;
 
 	/* set by the first request that joined the batch */
 	if (done->iob.complete)
 		done->iob.complete(&done->iob);
-	for (rq = done->rest.head; rq; rq = next) {
-		next = rq->rq_next;
+	while ((rq = rq_list_pop(&done->rest)))
 		vblk_complete_rq(rq);
-	}
 }
 
 /*
@@ -271,7 +285,7 @@ void vblk_map_queues(struct blk_mq_tag_set *set)
 	map = &set->map[HCTX_TYPE_DEFAULT];
 	map->nr_queues = vblk->nr_vqs - vblk->nr_poll_vqs;
 	map->queue_offset = 0;
-	vblk_compat_map_queues(map, vblk->vdev);
+	blk_mq_map_hw_queues(map, &vblk->vdev->dev, 0);
 	if (set->nr_maps == 1)
 		return;
 

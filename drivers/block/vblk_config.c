@@ -11,7 +11,6 @@
 #include <linux/virtio_config.h>
 
 #include "vblk.h"
-#include "vmmio_compat.h"
 
 /* discard ranges of one request fit one page */
 #define VBLK_MAX_DISCARD_SEG	256U
@@ -290,10 +289,13 @@ int vblk_read_config(struct virtio_device *vdev, unsigned int ring,
 	return 0;
 }
 
-/* queue limits from the validated config */
+/*
+ * The queue limits vblk owns, from the validated config, into @lim: an
+ * empty one for a new disk, or a live queue's from
+ * queue_limits_start_update(); the block layer's own fields are kept.
+ */
 void vblk_build_limits(const struct vblk_cfg *c, struct queue_limits *lim)
 {
-	memset(lim, 0, sizeof(*lim));
 	lim->logical_block_size = c->blk_size;
 	lim->physical_block_size = c->phys_block_size;
 	lim->alignment_offset = c->alignment_offset;
@@ -312,6 +314,9 @@ void vblk_build_limits(const struct vblk_cfg *c, struct queue_limits *lim)
 					  c->max_secure_erase_seg),
 			     c->seg_max, VBLK_MAX_DISCARD_SEG);
 		lim->discard_granularity = c->discard_granularity;
+	} else {
+		lim->max_discard_segments = 0;
+		lim->discard_granularity = 0;
 	}
 	lim->max_write_zeroes_sectors = c->max_write_zeroes_sectors;
 }
@@ -331,7 +336,7 @@ static void vblk_reread_wce(struct vblk *vblk)
 		dev_info(dev, "the device switched its cache to %s\n",
 			 wce ? "write back" : "write through");
 		vblk->cfg.wce = wce;
-		if (vblk_compat_set_write_cache(vblk->disk->queue, wce))
+		if (vblk_queue_write_cache(vblk->disk->queue, wce))
 			dev_err(dev, "cannot apply the new cache mode\n");
 	}
 	mutex_unlock(&vblk->vdev_mutex);
@@ -404,7 +409,7 @@ static void vblk_reread_limits(struct vblk *vblk)
 {
 	struct device *dev = disk_to_dev(vblk->disk);
 	struct request_queue *q = vblk->disk->queue;
-	struct queue_limits want, lim;
+	struct queue_limits lim;
 	struct vblk_cfg new;
 	int err;
 
@@ -431,10 +436,10 @@ static void vblk_reread_limits(struct vblk *vblk)
 	if (!vblk_log_changes(dev, &vblk->cfg, &new))
 		goto out;
 
-	vblk_build_limits(&new, &want);
-	vblk_compat_limits_start(q, &lim);
+	lim = queue_limits_start_update(q);
+	vblk_build_limits(&new, &lim);
 	blk_mq_freeze_queue(q);
-	err = vblk_compat_limits_commit(q, &lim, &want);
+	err = queue_limits_commit_update(q, &lim);
 	if (!err)
 		vblk->cfg = new;
 	blk_mq_unfreeze_queue(q);

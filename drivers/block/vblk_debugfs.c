@@ -53,9 +53,9 @@ DEFINE_SHOW_ATTRIBUTE(vblk_config);
 static void vblk_stats_line(struct seq_file *m, const char *name,
 			    const struct vblk_vq_stats *s)
 {
-	seq_printf(m, "%-12s %10llu %10llu %8llu %8llu %8llu %8llu %8llu %6llu %6llu %6llu %8llu\n",
+	seq_printf(m, "%-12s %10llu %10llu %8llu %8llu %8llu %8llu %6llu %6llu %6llu %8llu\n",
 		   name, s->dispatched, s->completed,
-		   s->dispatched - s->completed, s->kicks, s->irqs, s->polls,
+		   s->dispatched - s->completed, s->irqs, s->polls,
 		   s->ring_full, s->err_ioerr, s->err_unsupp, s->err_other,
 		   s->batched);
 }
@@ -66,10 +66,9 @@ static int vblk_queues_show(struct seq_file *m, void *unused)
 	struct vblk_vq_stats sum = { 0 };
 	unsigned int i;
 
-	seq_printf(m, "%-12s %10s %10s %8s %8s %8s %8s %8s %6s %6s %6s %8s\n",
-		   "queue", "dispatched", "completed", "inflight", "kicks",
-		   "irqs", "polls", "full", "ioerr", "unsupp", "other",
-		   "batched");
+	seq_printf(m, "%-12s %10s %10s %8s %8s %8s %8s %6s %6s %6s %8s\n",
+		   "queue", "dispatched", "completed", "inflight", "irqs",
+		   "polls", "full", "ioerr", "unsupp", "other", "batched");
 	for (i = 0; i < vblk->nr_vqs; i++) {
 		struct vblk_vq_stats s;
 
@@ -79,7 +78,6 @@ static int vblk_queues_show(struct seq_file *m, void *unused)
 		vblk_stats_line(m, vblk->vqs[i].name, &s);
 		sum.dispatched += s.dispatched;
 		sum.completed += s.completed;
-		sum.kicks += s.kicks;
 		sum.irqs += s.irqs;
 		sum.polls += s.polls;
 		sum.ring_full += s.ring_full;

@@ -20,7 +20,6 @@
 #include <linux/virtio_config.h>
 
 #include "vblk.h"
-#include "vmmio_compat.h"
 
 /* a ring never holds more than this many descriptors (virtio 1.2, 2.7) */
 #define VBLK_MAX_RING		32768U
@@ -73,23 +72,22 @@ int vblk_alloc_vqs(struct vblk *vblk)
 static int vblk_find_vqs(struct vblk *vblk)
 {
 	unsigned int i, n = vblk->nr_vqs;
+	struct virtqueue_info *vqs_info;
 	struct irq_affinity desc = { 0 };
-	vq_callback_t **callbacks;
 	struct virtqueue **vqs;
-	const char **names;
 	int err = -ENOMEM;
 
 	vqs = kcalloc(n, sizeof(*vqs), GFP_KERNEL);
-	callbacks = kcalloc(n, sizeof(*callbacks), GFP_KERNEL);
-	names = kcalloc(n, sizeof(*names), GFP_KERNEL);
-	if (!vqs || !callbacks || !names)
+	vqs_info = kcalloc(n, sizeof(*vqs_info), GFP_KERNEL);
+	if (!vqs || !vqs_info)
 		goto out;
 
 	for (i = 0; i < n; i++) {
-		names[i] = vblk->vqs[i].name;
-		callbacks[i] = i < n - vblk->nr_poll_vqs ? vblk_vq_done : NULL;
+		vqs_info[i].name = vblk->vqs[i].name;
+		if (i < n - vblk->nr_poll_vqs)
+			vqs_info[i].callback = vblk_vq_done;
 	}
-	err = vblk_compat_find_vqs(vblk->vdev, n, vqs, callbacks, names, &desc);
+	err = virtio_find_vqs(vblk->vdev, n, vqs, vqs_info, &desc);
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -99,8 +97,7 @@ static int vblk_find_vqs(struct vblk *vblk)
 	}
 	vblk->vqs_live = true;
 out:
-	kfree(names);
-	kfree(callbacks);
+	kfree(vqs_info);
 	kfree(vqs);
 	return err;
 }

@@ -10,14 +10,17 @@
 #include <linux/idr.h>
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
 
 #include "vblk.h"
 
 static DEFINE_IDA(vblk_ida);
 
+VBLK_QUEUE_RQS_ADAPTER(vblk_queue_rqs)
+
 static const struct blk_mq_ops vblk_mq_ops = {
 	.queue_rq	= vblk_queue_rq,
-	.queue_rqs	= vblk_queue_rqs,
+	.queue_rqs	= VBLK_QUEUE_RQS_OP(vblk_queue_rqs),
 	.commit_rqs	= vblk_commit_rqs,
 	.complete	= vblk_complete_rq,
 	.timeout	= vblk_timeout,
@@ -116,14 +119,19 @@ static int vblk_init_tag_set(struct vblk *vblk)
 
 static int vblk_alloc_disk(struct vblk *vblk, int major)
 {
-	struct queue_limits lim;
+	struct queue_limits lim = { };
 	struct gendisk *disk;
 	int err;
 
 	vblk_build_limits(&vblk->cfg, &lim);
-	disk = vblk_compat_alloc_disk(&vblk->tag_set, &lim, vblk->cfg.wce, vblk);
+	disk = blk_mq_alloc_disk(&vblk->tag_set, &lim, vblk);
 	if (IS_ERR(disk))
 		return PTR_ERR(disk);
+	err = vblk_queue_write_cache(disk->queue, vblk->cfg.wce);
+	if (err) {
+		put_disk(disk);
+		return err;
+	}
 
 	err = vblk_name(disk->disk_name, DISK_NAME_LEN, vblk->index);
 	if (err) {

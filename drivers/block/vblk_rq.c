@@ -15,7 +15,6 @@
 #include <linux/virtio_config.h>
 
 #include "vblk.h"
-#include "vmmio_compat.h"
 
 /*
  * The payload of DISCARD, WRITE_ZEROES and SECURE_ERASE: an array of
@@ -113,7 +112,6 @@ static blk_status_t vblk_setup_cmd(struct vblk *vblk, struct request *rq,
 	vbr->out_hdr.ioprio = cpu_to_virtio32(vdev, req_get_ioprio(rq));
 	vbr->out_hdr.sector = cpu_to_virtio64(vdev, sector);
 	vbr->status = VIRTIO_BLK_S_IOERR;	/* until the device says more */
-	vbr->used_len = 0;
 	vbr->timeout_logged = false;
 	vbr->timeouts = 0;
 
@@ -237,8 +235,6 @@ blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 			blk_mq_stop_hw_queue(hctx);
 			bvq->stats.ring_full++;
 		}
-		if (notify)
-			bvq->stats.kicks++;
 		spin_unlock_irqrestore(&bvq->lock, flags);
 		if (notify)
 			virtqueue_notify(bvq->vq);
@@ -255,8 +251,6 @@ blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	bvq->stats.dispatched++;
 	if (bd->last)
 		notify = virtqueue_kick_prepare(bvq->vq);
-	if (notify)
-		bvq->stats.kicks++;
 	spin_unlock_irqrestore(&bvq->lock, flags);
 
 	if (notify)
@@ -270,18 +264,16 @@ blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
  * goes back to the block layer's requeue list.
  */
 static void vblk_add_batch(struct vblk *vblk, struct vblk_vq *bvq,
-			   struct request *rq)
+			   struct rq_list *batch)
 {
-	struct request *next;
+	struct request *rq;
 	unsigned long flags;
 	bool notify;
 
 	spin_lock_irqsave(&bvq->lock, flags);
-	for (; rq; rq = next) {
+	while ((rq = rq_list_pop(batch))) {
 		struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
 
-		/* rq_next shares its space with what requeueing uses */
-		next = rq->rq_next;
 		if (unlikely(!bvq->vq)) {
 			vblk_unmap_data(rq, vbr);
 			blk_mq_end_request(rq, BLK_STS_IOERR);
@@ -295,8 +287,6 @@ static void vblk_add_batch(struct vblk *vblk, struct vblk_vq *bvq,
 		bvq->stats.dispatched++;
 	}
 	notify = bvq->vq && virtqueue_kick_prepare(bvq->vq);
-	if (notify)
-		bvq->stats.kicks++;
 	spin_unlock_irqrestore(&bvq->lock, flags);
 	if (notify)
 		virtqueue_notify(bvq->vq);
@@ -308,34 +298,28 @@ static void vblk_add_batch(struct vblk *vblk, struct vblk_vq *bvq,
  * preparation are handed back; blk-mq then issues them one by one through
  * queue_rq, which reports their status.
  */
-void vblk_queue_rqs(VBLK_QUEUE_RQS_LIST *rqlist)
+void vblk_queue_rqs(struct rq_list *rqlist)
 {
-	struct vblk_rq_list requeue = { }, batch = { };
+	struct rq_list requeue = { }, batch = { };
 	struct blk_mq_hw_ctx *hctx = NULL;
-	struct request *rq, *next;
+	struct request *rq;
 
-	for (rq = vblk_compat_rqs_take(rqlist); rq; rq = next) {
-		struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
-
-		next = rq->rq_next;
-		if (hctx && rq->mq_hctx != hctx && batch.head) {
+	while ((rq = rq_list_pop(rqlist))) {
+		if (hctx && rq->mq_hctx != hctx && !rq_list_empty(&batch))
 			vblk_add_batch(rq->q->queuedata, vblk_hctx_vq(hctx),
-				       batch.head);
-			batch.head = NULL;
-			batch.tail = NULL;
-		}
+				       &batch);
 		hctx = rq->mq_hctx;
 		/* this path skips the tag-to-request bookkeeping of dispatch */
 		hctx->tags->rqs[rq->tag] = rq;
-		if (vblk_prep_rq(rq->q->queuedata, rq, vbr) != BLK_STS_OK)
-			vblk_rq_list_add(&requeue, rq);
+		if (vblk_prep_rq(rq->q->queuedata, rq, blk_mq_rq_to_pdu(rq)))
+			rq_list_add_tail(&requeue, rq);
 		else
-			vblk_rq_list_add(&batch, rq);
+			rq_list_add_tail(&batch, rq);
 	}
-	if (batch.head)
+	if (!rq_list_empty(&batch))
 		vblk_add_batch(hctx->queue->queuedata, vblk_hctx_vq(hctx),
-			       batch.head);
-	vblk_compat_rqs_give(rqlist, requeue.head, requeue.tail);
+			       &batch);
+	*rqlist = requeue;
 }
 
 /* the end of a batch that queue_rq did not kick (bd->last was false) */
@@ -346,8 +330,6 @@ void vblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 
 	spin_lock_irq(&bvq->lock);
 	notify = bvq->vq && virtqueue_kick_prepare(bvq->vq);
-	if (notify)
-		bvq->stats.kicks++;
 	spin_unlock_irq(&bvq->lock);
 	if (notify)
 		virtqueue_notify(bvq->vq);

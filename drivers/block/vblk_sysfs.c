@@ -12,7 +12,6 @@
 #include <linux/virtio_config.h>
 
 #include "vblk.h"
-#include "vmmio_compat.h"
 
 /*
  * Read the device ID into @id (VIRTIO_BLK_ID_BYTES + 1 bytes): at most
@@ -117,7 +116,7 @@ static ssize_t cache_type_store(struct device *dev,
 	if (vblk->cfg.wce != mode)
 		dev_warn(dev, "the device kept its cache %s\n",
 			 vblk_cache_types[vblk->cfg.wce]);
-	err = vblk_compat_set_write_cache(disk->queue, vblk->cfg.wce);
+	err = vblk_queue_write_cache(disk->queue, vblk->cfg.wce);
 out:
 	mutex_unlock(&vblk->vdev_mutex);
 	return err ? err : count;

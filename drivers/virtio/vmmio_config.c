@@ -185,7 +185,6 @@ static bool vmmio_notify(struct virtqueue *vq)
 	return true;
 }
 
-#ifdef VMMIO_HAVE_VRING_NOTIFICATION_DATA
 /* VIRTIO_F_NOTIFICATION_DATA (the ring has it from 6.4): the next position */
 static bool vmmio_notify_with_data(struct virtqueue *vq)
 {
@@ -196,7 +195,6 @@ static bool vmmio_notify_with_data(struct virtqueue *vq)
 		    vring_notification_data(vq));
 	return true;
 }
-#endif
 
 static void vmmio_del_vq(struct virtqueue *vq)
 {
@@ -315,10 +313,8 @@ static struct virtqueue *vmmio_setup_vq(struct vmmio_device *vm,
 	 * lets VIRTIO_F_NOTIFICATION_DATA through vring_transport_features:
 	 * there, the index is always what the device expects.
 	 */
-#ifdef VMMIO_HAVE_VRING_NOTIFICATION_DATA
 	if (__virtio_test_bit(&vm->vdev, VIRTIO_F_NOTIFICATION_DATA))
 		notify = vmmio_notify_with_data;
-#endif
 	vq = vring_create_virtqueue(index, num, PAGE_SIZE, &vm->vdev, true, true,
 				    spec->ctx, notify, spec->callback,
 				    spec->name);
@@ -348,8 +344,9 @@ free_info:
 	return ERR_PTR(err);
 }
 
-int vmmio_find_vqs_info(struct virtio_device *vdev, unsigned int nvqs,
-			struct virtqueue *vqs[], struct virtqueue_info info[])
+static int vmmio_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
+			  struct virtqueue *vqs[], struct virtqueue_info info[],
+			  struct irq_affinity *desc)
 {
 	struct vmmio_device *vm = to_vmmio(vdev);
 	unsigned int i, index = 0;
@@ -379,6 +376,8 @@ int vmmio_find_vqs_info(struct virtio_device *vdev, unsigned int nvqs,
 	return 0;
 }
 
+VMMIO_FIND_VQS_ADAPTER(vmmio_find_vqs)
+
 static void vmmio_synchronize_cbs(struct virtio_device *vdev)
 {
 	synchronize_irq(to_vmmio(vdev)->irq);
@@ -404,7 +403,7 @@ const struct virtio_config_ops vmmio_config_ops = {
 	.get_status = vmmio_get_status,
 	.set_status = vmmio_set_status,
 	.reset = vmmio_reset,
-	.find_vqs = vmmio_compat_find_vqs,
+	.find_vqs = VMMIO_FIND_VQS_OP(vmmio_find_vqs),
 	.del_vqs = vmmio_del_vqs,
 	.synchronize_cbs = vmmio_synchronize_cbs,
 	.get_features = vmmio_get_features,

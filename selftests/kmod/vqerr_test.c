@@ -31,7 +31,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 
-#include "vmmio_compat.h"
+#include "virtio_compat.h"
 
 /*
  * The virtio API has a driver call del_vqs only for queues it holds: after
@@ -94,14 +94,16 @@ static void vqerr_check(struct vqerr *t, const char *name, bool ok, int err)
 /* find_vqs for @n queues, all on one callback; the first one in t->vq */
 static int vqerr_find(struct vqerr *t, unsigned int n)
 {
-	static const char * const names[] = { "vqerr0", "vqerr1" };
-	vq_callback_t *callbacks[] = { vqerr_done, vqerr_done };
-	struct virtqueue *vqs[ARRAY_SIZE(names)] = { };
+	struct virtqueue_info vqs_info[] = {
+		{ .name = "vqerr0", .callback = vqerr_done },
+		{ .name = "vqerr1", .callback = vqerr_done },
+	};
+	struct virtqueue *vqs[ARRAY_SIZE(vqs_info)] = { };
 	int err;
 
-	if (WARN_ON(n > ARRAY_SIZE(names)))
+	if (WARN_ON(n > ARRAY_SIZE(vqs_info)))
 		return -EINVAL;
-	err = vblk_compat_find_vqs(t->vdev, n, vqs, callbacks, names, NULL);
+	err = virtio_find_vqs(t->vdev, n, vqs, vqs_info, NULL);
 	if (!err)
 		t->vq = vqs[0];
 	return err;
