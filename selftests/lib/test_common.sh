@@ -163,6 +163,17 @@ rig_virtdev_of() {
 	basename "$(readlink -f "/sys/block/${d#/dev/}/device")"
 }
 
+# true if the virtio device under the disk $1 (/dev/vdX) negotiated the
+# feature bit $2 (its sysfs "features" has a 0 or 1 a bit, bit 0 first):
+# what the device offers, as the lane gave it, such as
+# VIRTIO_BLK_F_CONFIG_WCE (11) or VIRTIO_BLK_F_MQ (12), which both block
+# drivers accept
+rig_disk_feature() {
+	local f
+	f=$(cat "/sys/block/${1#/dev/}/device/features" 2>/dev/null) || return 1
+	[ "$(echo "$f" | cut -c $(($2 + 1)))" = 1 ]
+}
+
 # the transport's platform device under the disk with serial $1
 rig_platdev_of() {
 	local d

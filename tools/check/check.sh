@@ -10,9 +10,9 @@
 # N failed, N skipped" line, names every failure, and exits non-zero on
 # any.  Environment (Documentation/testing.md):
 #   LANES="matrix pci crash qemu10 microvm odd"  the groups of lanes to run
-#                     (matrix: the kinds matrix, toggle, 1dev, stop and
-#                     topology; qemu10: qemu10 and iothread; microvm: both
-#                     microvm kinds)
+#                     (matrix: the kinds matrix, toggle, 1dev, stop,
+#                     topology and hvisor; qemu10: qemu10 and iothread;
+#                     microvm: both microvm kinds)
 #   KVERS=, LAYOUTS=, DRIVERS=  only the lanes with these kernels, layouts,
 #                     driver sets (space-separated)
 #   LANE='glob'       only the lanes whose names match
@@ -404,6 +404,16 @@ stop_setup() {
 	LANE_EXTRA_DEVICES=1
 }
 
+# hvisor_setup: the guest's half of the hvisor-tool device profile (the
+# lane's props= are the device's half): vmmio caps its rings at the 512
+# entries of hvisor-tool's ring, since QEMU's virtio-mmio offers 1024
+# whatever queue-size says (there queue-size only sets seg_max).  The
+# guest hands MODULE.NAME=VALUE kernel arguments to modprobe
+# (rig_mod_args in selftests/lib/test_common.sh).
+hvisor_setup() {
+	LANE_APPEND=vmmio.max_ring=512
+}
+
 # qemu10_setup: QEMU 10 (bookworm-backports, unpacked in the cache) for
 # the lane
 qemu10_setup() {
@@ -512,7 +522,7 @@ crash_lane() {
 # lane_group KIND: the LANES group a lane kind belongs to
 lane_group() {
 	case "$1" in
-	matrix | toggle | 1dev | stop | topology) echo matrix ;;
+	matrix | toggle | 1dev | stop | topology | hvisor) echo matrix ;;
 	qemu10 | iothread) echo qemu10 ;;
 	microvm-*) echo microvm ;;
 	*) echo "$1" ;;
@@ -617,6 +627,7 @@ for i in "${!lane_lines[@]}"; do
 	matrix | toggle | topology) ;;
 	1dev) LANE_ONE_DEVICE=1 ;;
 	stop) stop_setup "$kver" "$drv" ;;
+	hvisor) hvisor_setup ;;
 	pci) LANE_BUS=pci LANE_DTB=qemu ;;
 	qemu10) qemu10_setup ;;
 	iothread) iothread_setup "$drv" ;;
