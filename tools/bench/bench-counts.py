@@ -6,7 +6,8 @@
 DIR holds, per driver set, the console log SET.log of one counting boot
 (tools/bench/guest/bench.sh with rig.bench_count=N: every fio job does a
 fixed number of I/Os) and QEMU's trace SET.trace (log backend,
-"-d trace:virtio_mmio_*,trace:pl011_write -D SET.trace").
+"-d trace:virtio_mmio_*,trace:virtio_queue_notify,trace:pl011_write
+-D SET.trace").
 
 The trace has no device or guest clock in it, so the fio job's window is
 found through the console: the guest prints "# count: begin JOB" before
@@ -24,6 +25,24 @@ completed (its JSON: reads + writes + syncs); the guest's interrupts are
 its /proc/interrupts delta for the disk's line (bench.sh's "irqs"), and
 its CPU time per I/O its busy jiffies (under -icount: guest instructions).
 Writes PREFIX.md (also printed).
+
+QueueNotify is the one write that can miss virtio_mmio_write.  QEMU 7.2
+(TCG) runs it through virtio_mmio_write, which calls virtio_queue_notify():
+"virtio_mmio_write offset 0x50" then, in the same vCPU thread before any
+other register access, "virtio_queue_notify".  QEMU 10 emulates ioeventfd
+under TCG: memory_region_dispatch_write() matches the write against the
+queue's ioeventfd and only signals the EventNotifier (no trace event on
+that path), and the main loop's virtio_queue_host_notifier_read() later
+runs virtio_queue_notify_vq(), which traces "virtio_queue_notify".  So a
+virtio_queue_notify that follows a traced QueueNotify write is that
+write's own; any other is an ioeventfd notify and counts as a QueueNotify
+write.  The ioeventfd is an eventfd: writes the device has not read yet
+fold into one read and one trace, so on QEMU 10 the count is the device's
+wake-ups, at most the guest's writes (vmmio's own count, its debugfs
+"notifications" in the console record, is set against it where present).
+The wake-up is traced by the main loop thread, not in the vCPU's
+sequence, but after the guest's write and before the requests it kicked
+complete, so inside the job's window.
 """
 
 import argparse
@@ -44,13 +63,14 @@ INTERRUPT_ACK = 0x64
 RE_READ = re.compile(r"virtio_mmio_read offset 0x([0-9a-f]+)")
 RE_WRITE = re.compile(r"virtio_mmio_write offset 0x([0-9a-f]+)")
 RE_IRQ = re.compile(r"virtio_mmio setting IRQ (\d+)")
+RE_VQ_NOTIFY = re.compile(r"virtio_queue_notify vdev \S+ n (\d+)")
 RE_UART = re.compile(r"pl011_write addr 0x0*([0-9a-f]+) value 0x([0-9a-f]+)")
 RE_MARK = re.compile(r"# count: (begin|end) (\S+)")
 
 
 def new_window():
     return {"reads": {}, "writes": {}, "irq_raises": 0, "irq_sets": 0,
-            "straddle": 0}
+            "straddle": 0, "notify_traced": 0, "notify_eventfd": 0}
 
 
 def parse_trace(path):
@@ -59,6 +79,8 @@ def parse_trace(path):
     cur, cur_job = None, None
     line = ""
     level = 0
+    # a traced QueueNotify write whose own virtio_queue_notify is to come
+    kick_traced = False
     with open(path, errors="replace") as fh:
         for t in fh:
             m = RE_UART.search(t)
@@ -93,12 +115,25 @@ def parse_trace(path):
                         cur["irq_raises"] += 1
                 level = new
                 continue
+            m = RE_VQ_NOTIFY.search(t)
+            if m:
+                if kick_traced:  # the traced write's own (QEMU 7.2)
+                    kick_traced = False
+                elif cur is not None:  # an ioeventfd notify (QEMU 10)
+                    cur["writes"][QUEUE_NOTIFY] = cur["writes"].get(QUEUE_NOTIFY, 0) + 1
+                    cur["notify_eventfd"] += 1
+                continue
             m = RE_READ.search(t) or RE_WRITE.search(t)
-            if not m or cur is None:
+            if not m:
                 continue
             kind = "reads" if m.re is RE_READ else "writes"
             off = int(m.group(1), 16)
+            kick_traced = kind == "writes" and off == QUEUE_NOTIFY
+            if cur is None:
+                continue
             cur[kind][off] = cur[kind].get(off, 0) + 1
+            if kick_traced:
+                cur["notify_traced"] += 1
             # an access while a marker is half printed: the window's edge
             # is not exact (the console finished the line later)
             if line.startswith("# count"):
@@ -161,7 +196,14 @@ def collect(d):
                 "cpu_us": r["cpu_ticks"] * 1e6 / r.get("hz", 100) / n,
                 "isr_per_irq": rd.get(INTERRUPT_STATUS, 0) / r["irqs"] if r.get("irqs", 0) > 0 else float("nan"),
                 "other_offsets": sorted(set(rd) - {INTERRUPT_STATUS}) + sorted(set(wr) - {QUEUE_NOTIFY, INTERRUPT_ACK}),
+                "notify_traced": w["notify_traced"],
+                "notify_eventfd": w["notify_eventfd"],
+                # vmmio's own count of its QueueNotify writes (debugfs), -1 without it
+                "vmmio_notify": r.get("notifications", -1),
             }
+            v, q = r.get("notifications", -1), w["notify_traced"] + w["notify_eventfd"]
+            if v >= 0 and v != q:
+                odd.append(f"{s} {job}: QEMU counted {q:,} QueueNotify writes, vmmio {v:,}")
             if w["straddle"]:
                 odd.append(f"{s} {job}: {w['straddle']} accesses while a marker line was half printed")
             data[(s, job)] = f
@@ -193,8 +235,17 @@ def main():
     if a.facts:
         L.append(f"- machine: {a.facts}")
     L.append("- one counting boot per driver set, each fio job a fixed number of I/Os "
-             "(`--number_ios`, no ramp); QEMU traces (`virtio_mmio_*`, `pl011_write`) counted "
-             "between the guest's begin/end markers; per I/O fio completed")
+             "(`--number_ios`, no ramp); QEMU traces (`virtio_mmio_*`, `virtio_queue_notify`, "
+             "`pl011_write`) counted between the guest's begin/end markers; per I/O fio completed")
+    src = (sum(f["notify_traced"] for f in data.values()),
+           sum(f["notify_eventfd"] for f in data.values()))
+    if src[1]:
+        L.append("- QueueNotify: the device's ioeventfd wake-ups (`virtio_queue_notify` without a "
+                 "traced write: QEMU 10), counted as writes too; writes the device had not read "
+                 "yet fold into one, so a lower bound on the guest's"
+                 + (f" (also {src[0]:,} traced writes)" if src[0] else ""))
+    elif src[0]:
+        L.append("- QueueNotify: the traced `virtio_mmio_write` (no ioeventfd: QEMU 7.2)")
     L.append("")
     L.append("## per I/O: MMIO reads, MMIO writes, notifies, interrupts")
     L.append("")
@@ -225,6 +276,23 @@ def main():
     others = sorted({f"0x{o:x}" for f in data.values() for o in f["other_offsets"]})
     if others:
         L.append(f"Other registers seen in the windows: {', '.join(others)}.")
+    cross = [(j, s) for j in jobs for s in sets
+             if data.get((s, j)) and data[(s, j)]["vmmio_notify"] >= 0]
+    if cross:
+        L.append("")
+        L.append("## QueueNotify: QEMU's count against vmmio's")
+        L.append("")
+        L.append("| job | set | QEMU: traced writes | QEMU: ioeventfd wake-ups | vmmio: notifications | QEMU / vmmio |")
+        L.append("|---|---|---|---|---|---|")
+        for j, s in cross:
+            f = data[(s, j)]
+            q = f["notify_traced"] + f["notify_eventfd"]
+            v = f["vmmio_notify"]
+            L.append(f"| {j} | {s} | {f['notify_traced']:,} | {f['notify_eventfd']:,} | {v:,} "
+                     f"| {fmt(q / v if v else float('nan'))} |")
+        L.append("")
+        L.append("vmmio counts every QueueNotify write it makes (debugfs, read before and after fio); "
+                 "QEMU's ioeventfd wake-ups fall short of it where writes folded in the eventfd.")
     if na:
         L.append("")
         L.append("## n/a")

@@ -45,7 +45,10 @@
 #   COUNT=1             after the rounds, one counting boot per set in
 #                       SETS (and intree-b, the A/A pair): each job does
 #                       COUNT_IOS I/Os per fio thread (not time-based) with
-#                       QEMU tracing the virtio-mmio register accesses;
+#                       QEMU tracing the virtio-mmio register accesses and
+#                       virtio_queue_notify (QEMU 10's ioeventfd takes
+#                       QueueNotify past virtio_mmio_write: the device's
+#                       wake-up is what counts it there, on 7.2 the write);
 #                       tools/bench/bench-counts.py writes
 #                       results/bench-<id>.counts.md (MMIO reads, writes,
 #                       notifies, interrupts per I/O, also printed) and
@@ -254,14 +257,17 @@ done
 if [ "$ROUNDS" -gt 0 ] && [ "$NULLB" = 1 ]; then boot nullb none 1 rig.bench_dev=nullb; fi
 
 # the counting boots: QEMU's log backend writes the traced events to
-# NAME.trace; the PL011 writes carry the guest's phase markers
+# NAME.trace; the PL011 writes carry the guest's phase markers, and
+# virtio_queue_notify the QueueNotify writes QEMU 10's emulated ioeventfd
+# keeps from virtio_mmio_write (bench-counts.py pairs it with the write
+# where the write is traced: QEMU 7.2)
 if [ "$COUNT" = 1 ]; then
 	mkdir -p "$dir/count"
 	count_sets=$SETS
 	case " $SETS " in *" intree "*) count_sets+=" intree-b" ;; esac
 	for s in $count_sets; do
 		# shellcheck disable=SC2034 # used through BOOT_QEMU
-		count_qemu=(-d 'trace:virtio_mmio_*,trace:pl011_write'
+		count_qemu=(-d 'trace:virtio_mmio_*,trace:virtio_queue_notify,trace:pl011_write'
 			-D "$dir/count/$s.trace" "${EXTRA[@]}")
 		# a job: COUNT_IOS I/Os per thread at up to ~2 ms of guest
 		# time each, ~2 wall seconds per guest second, tracing on top
