@@ -11,6 +11,7 @@
 #   make check-long       the same with the long versions (all crash marks)
 #   make lint             sparse, W=1 and checkpatch
 #   make bench            fio: in-tree vs our drivers vs null_blk (BENCH_ARGS=, env knobs in tools/bench/bench.sh)
+#   make deb              dist/vmmio-dkms_VERSION_all.deb: the DKMS package (dpkg-buildpackage)
 #   make help             all targets
 #
 # The modules themselves are described in ./Kbuild, so the plain
@@ -27,13 +28,15 @@ export KVER
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 TOOLS := $(TOP)/tools
+# the one version source, also read by dkms.conf and debian/rules
+VERSION := $(shell cat $(TOP)/VERSION)
 
 # Fetched on first use only: a recursively expanded variable.
 KDIR ?= $(shell $(TOOLS)/host/fetch-kernel.sh $(KVER) | sed -n 's/^KDIR=//p')
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)
 
-.PHONY: all modules clean modules_install deps kernels lint check check-long run bench help
+.PHONY: all modules clean modules_install deb deps kernels lint check check-long run bench help
 
 all: modules
 
@@ -43,10 +46,28 @@ modules:
 
 clean:
 	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then $(KMAKE) clean; fi
-	rm -rf $(TOP)/selftests/build
+	rm -rf $(TOP)/selftests/build $(TOP)/dist
 
 modules_install:
 	$(KMAKE) modules_install
+
+# The DKMS package, built by dpkg-buildpackage in a copy under dist/build of
+# what it ships (debian/install: Kbuild, VERSION, drivers/, compat/; dh_dkms
+# adds dkms.conf) and of debian/: the files git tracks or would track, so no
+# build output of the tree gets in, and dpkg-buildpackage's output lands in
+# dist/build rather than beside the checkout.
+DEB_SRC := Kbuild VERSION dkms.conf drivers compat debian
+DEB_TREE := $(TOP)/dist/build/vmmio-$(VERSION)
+
+deb:
+	@git -C $(TOP) rev-parse --git-dir >/dev/null 2>&1 || { echo "make deb needs a git checkout" >&2; exit 1; }
+	rm -rf $(TOP)/dist/build
+	mkdir -p $(DEB_TREE)
+	cd $(TOP) && git ls-files -z --cached --others --exclude-standard -- $(DEB_SRC) | \
+		xargs -0 cp -p --parents -t $(DEB_TREE)
+	cd $(DEB_TREE) && dpkg-buildpackage -b -us -uc
+	cp $(TOP)/dist/build/vmmio-dkms_$(VERSION)_all.deb $(TOP)/dist/
+	@echo "dist/vmmio-dkms_$(VERSION)_all.deb"
 
 deps:
 	$(TOOLS)/host/host-deps.sh
