@@ -29,6 +29,12 @@
 #                       device serves the ring after the notify returns, as
 #                       on KVM) or 7.2 (the host's: QueueNotify runs the
 #                       device in the vCPU thread before the guest resumes)
+#   DTB=qemu            the guest's device tree: qemu (QEMU's own, which
+#                       declares the virtio-mmio lines rising-edge) or level
+#                       (the project's dts/ with the lines level-triggered,
+#                       tools/guest/dts/virt-level-irqs.dts: what QEMU's
+#                       device drives; vmmio then reads InterruptStatus once
+#                       an interrupt, not until it reads 0)
 #   NUM_QUEUES=1        the bench disk's num-queues
 #   POLL_QUEUES=0       N: the block drivers (virtio_blk, vblk) loaded with
 #                       poll_queues=N (needs NUM_QUEUES > N); the *_hipri
@@ -107,6 +113,7 @@ KVER=${KVER:-6.1}
 LAYOUT=${LAYOUT:-modern}
 BACKEND=${BACKEND:-null}
 QEMU=${QEMU:-10}
+DTB=${DTB:-qemu}
 NUM_QUEUES=${NUM_QUEUES:-1}
 POLL_QUEUES=${POLL_QUEUES:-0}
 TIMING=${TIMING:-icount}
@@ -121,6 +128,7 @@ cmdline="$0${EXTRA[*]:+ -- ${EXTRA[*]}}"
 
 case "$LAYOUT" in legacy|modern) ;; *) die "LAYOUT must be legacy or modern" ;; esac
 case "$QEMU" in 10|7.2) ;; *) die "QEMU must be 10 or 7.2" ;; esac
+case "$DTB" in qemu|level) ;; *) die "DTB must be qemu or level" ;; esac
 case "$NUM_QUEUES" in ''|*[!0-9]*|0) die "NUM_QUEUES must be a positive number" ;; esac
 case "$POLL_QUEUES" in ''|*[!0-9]*) die "POLL_QUEUES must be a number" ;; esac
 [ "$POLL_QUEUES" -lt "$NUM_QUEUES" ] || die "POLL_QUEUES=$POLL_QUEUES needs NUM_QUEUES > $POLL_QUEUES (one queue takes interrupts)"
@@ -154,7 +162,7 @@ qemu_timing_note=
 if [ "$SCALE" = 1 ]; then
 	env_line="SCALE=1 ROUNDS=$ROUNDS SETS=\"$SETS\" SCALE_DISKS=$SCALE_DISKS SCALE_QSIZES=\"$SCALE_QSIZES\" KVER=$KVER LAYOUT=$LAYOUT TIMING=$TIMING${qemu_timing_note:-}"
 else
-	env_line="ROUNDS=$ROUNDS SETS=\"$SETS\" JOBS=\"${JOBS:-all}\" RUNTIME=$RUNTIME KVER=$KVER LAYOUT=$LAYOUT QEMU=$QEMU NUM_QUEUES=$NUM_QUEUES POLL_QUEUES=$POLL_QUEUES BACKEND=$BACKEND TIMING=$TIMING${qemu_timing_note:-}"
+	env_line="ROUNDS=$ROUNDS SETS=\"$SETS\" JOBS=\"${JOBS:-all}\" RUNTIME=$RUNTIME KVER=$KVER LAYOUT=$LAYOUT QEMU=$QEMU DTB=$DTB NUM_QUEUES=$NUM_QUEUES POLL_QUEUES=$POLL_QUEUES BACKEND=$BACKEND TIMING=$TIMING${qemu_timing_note:-}"
 fi
 [ "$COUNT" = 1 ] && env_line+=" COUNT=1"
 [ "$PROFILE" = 1 ] && env_line+=" PROFILE=1"
@@ -171,6 +179,13 @@ if [ "$QEMU" = 10 ]; then
 	eval "$qenv"
 	qemu_opts=(--qemu "$QEMU_BIN" --qemu-data "$QEMU_DATA" --qemu-libs "$QEMU_LIBS")
 	qemu_version="QEMU $QEMU_VERSION (bookworm-backports)"
+fi
+dtb_note="QEMU's device tree (edge-triggered virtio-mmio lines)"
+if [ "$DTB" = level ]; then
+	qemu_opts+=(--dtb "$CACHE/build/virt-level-irqs.dtb")
+	"$TOP/tools/guest/build-dtb.sh" "$TOP/tools/guest/dts/virt-level-irqs.dts" \
+		"$CACHE/build/virt-level-irqs.dtb" || die "building the level-irqs device tree failed"
+	dtb_note="the project's device tree with level-triggered virtio-mmio lines"
 fi
 # the block drivers' poll queues: module parameters on the command line,
 # which the guest's rig_load_drivers hands to modprobe
@@ -301,7 +316,7 @@ if [ "$PROFILE" = 1 ]; then
 fi
 
 elapsed=$(($(date +%s) - t_start))
-facts="$(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $qemu_version, host kernel $(uname -r), guest kernel $KREL ($KPKGVER), -smp 2, $LAYOUT virtio-mmio, $BACKEND backend, timing $TIMING${qemu_timing[*]:+ (${qemu_timing[*]})}"
+facts="$(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $qemu_version, host kernel $(uname -r), guest kernel $KREL ($KPKGVER), -smp 2, $LAYOUT virtio-mmio, $dtb_note, $BACKEND backend, timing $TIMING${qemu_timing[*]:+ (${qemu_timing[*]})}"
 rc=0
 if [ "$ROUNDS" -gt 0 ]; then
 	python3 "$TOP/tools/bench/bench-report.py" --dir "$dir" --id "$id" \
