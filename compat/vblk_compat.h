@@ -132,12 +132,6 @@ struct rq_list {
 #undef rq_list_pop
 #undef rq_list_empty
 
-static inline void rq_list_init(struct rq_list *rl)
-{
-	rl->head = NULL;
-	rl->tail = NULL;
-}
-
 static inline bool rq_list_empty(const struct rq_list *rl)
 {
 	return !rl->head;

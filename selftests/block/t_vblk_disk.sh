@@ -248,8 +248,7 @@ unbind_during_fio() {
 VINFO=/sys/kernel/debug/vmmio/$(rig_platdev_of scratch 2>/dev/null)/info
 kick_counts() {
 	awk '$1 == "total" { print $2 }' "$DBG/${S#/dev/}/queues"
-	awk '/^queue / { for (k = 1; k < NF; k++) if ($k == "notifications") s += $(k + 1) }
-		END { print s + 0 }' "$VINFO"
+	rig_vmmio_notifications "$VINFO"
 }
 batch_kicks() {
 	local d0 n0 d n
@@ -273,12 +272,6 @@ batch_kicks() {
 # and with 2 on CPU1.  A driver that ends every completion in its
 # interrupt handler raises none.
 AFF_READS=400
-irq_of() {
-	local d v p
-	d=$(readlink -f "$(sys "$1")/device")
-	v=${d##*/} d=${d%/*} p=${d##*/}
-	awk -v a="$v" -v b="$p" '$NF == a || $NF == b { sub(":", "", $1); print $1; exit }' /proc/interrupts
-}
 block_softirqs() { awk '$1 == "BLOCK:" { print $2, $3 }' /proc/softirqs; }
 aff_reads() { # RQ_AFFINITY: prints the BLOCK softirqs on CPU0 and CPU1 the reads caused
 	local a0 a1
@@ -293,7 +286,7 @@ aff_reads() { # RQ_AFFINITY: prints the BLOCK softirqs on CPU0 and CPU1 the read
 }
 rq_affinity() {
 	local irq old_aff old_rq rc=0 one two
-	irq=$(irq_of "$F")
+	irq=$(rig_disk_irq "$F")
 	old_aff=$(cat "/proc/irq/$irq/smp_affinity")
 	old_rq=$(cat "$(sys "$F")/queue/rq_affinity")
 	echo 1 >"/proc/irq/$irq/smp_affinity" || return 1
@@ -310,7 +303,7 @@ rq_affinity() {
 aff_skip() {
 	[ "$(grep -c '^processor' /proc/cpuinfo)" -ge 2 ] || { echo "one CPU"; return; }
 	[ "$(nr_hwq "$F")" = 1 ] || { echo "the fs disk has $(nr_hwq "$F") hardware queues"; return; }
-	[ -n "$(irq_of "$F")" ] || { echo "no interrupt line named after the fs disk's device"; return; }
+	[ -n "$(rig_disk_irq "$F")" ] || { echo "no interrupt line named after the fs disk's device"; return; }
 	command -v taskset >/dev/null || echo "no taskset"
 }
 

@@ -174,6 +174,23 @@ rig_disk_feature() {
 	[ "$(echo "$f" | cut -c $(($2 + 1)))" = 1 ]
 }
 
+# the interrupt line of the disk $1 (/dev/vdX): /proc/interrupts names it
+# after the virtio device (virtio_mmio) or the transport's platform device
+# (vmmio); nothing where neither is there (virtio_pci's per-queue vectors)
+rig_disk_irq() {
+	local d v p
+	d=$(readlink -f "/sys/block/${1#/dev/}/device") || return 1
+	v=${d##*/} d=${d%/*} p=${d##*/}
+	awk -v a="$v" -v b="$p" '$NF == a || $NF == b { sub(":", "", $1); print $1; exit }' /proc/interrupts
+}
+
+# the queue notifications vmmio counted on one device, summed over its
+# queues ($1: the device's debugfs info file)
+rig_vmmio_notifications() {
+	awk '/^queue / { for (k = 1; k < NF; k++) if ($k == "notifications") s += $(k + 1) }
+		END { print s + 0 }' "$1"
+}
+
 # the transport's platform device under the disk with serial $1
 rig_platdev_of() {
 	local d

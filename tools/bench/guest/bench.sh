@@ -112,10 +112,9 @@ if [ -e /sys/block/$BDEV/device ]; then
 	d=${d%/*}
 	PDEV=${d##*/}
 fi
-# the interrupt line: named after the virtio device (virtio_mmio) or the
-# platform device (vmmio)
+# the disk's interrupt line (lib.sh's rig_disk_irq)
 if [ -n "$VDEV" ]; then
-	IRQ=$(awk -v a="$VDEV" -v b="$PDEV" '$NF == a || $NF == b { sub(":", "", $1); print $1; exit }' /proc/interrupts)
+	IRQ=$(rig_disk_irq "$DEV")
 fi
 DBG=
 [ -n "$PDEV" ] && [ -f /sys/kernel/debug/vmmio/$PDEV/info ] && DBG=/sys/kernel/debug/vmmio/$PDEV/info
@@ -131,7 +130,7 @@ cpu_busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc
 # vmmio's queue notifications (kicks), summed over the queues
 notif_count() {
 	[ -n "$DBG" ] || { echo -1; return; }
-	awk '/^queue / { for (k = 1; k < NF; k++) if ($k == "notifications") s += $(k + 1) } END { print s + 0 }' $DBG
+	rig_vmmio_notifications "$DBG"
 }
 dbg_irqs() {
 	[ -n "$DBG" ] || { echo -1; return; }
