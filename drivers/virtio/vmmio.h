@@ -62,6 +62,11 @@ struct vmmio_layout {
 extern const struct vmmio_layout vmmio_legacy_layout;
 extern const struct vmmio_layout vmmio_modern_layout;
 
+/* vmmio_device.irq_flags */
+enum {
+	VMMIO_IRQ_MASKED,	/* masked until a reset (vmmio_note_needs_reset) */
+};
+
 /* per-virtqueue state: the ring and its counters */
 struct vmmio_vq {
 	struct virtqueue *vq;
@@ -94,6 +99,7 @@ struct vmmio_device {
 	int irq;
 	bool irq_requested;
 	bool irq_level;		/* the line is level-triggered (see vmmio_interrupt) */
+	unsigned long irq_flags;	/* VMMIO_IRQ_* bits */
 	bool pinned;		/* holds a module reference (vmmio_pin) */
 
 	/* the device's virtqueues; the interrupt handler walks this list */
@@ -138,6 +144,7 @@ extern const struct virtio_config_ops vmmio_config_ops;
 /* irq.c */
 int vmmio_irq_request(struct vmmio_device *vm);
 void vmmio_irq_release(struct vmmio_device *vm);
+void vmmio_irq_unmask(struct vmmio_device *vm);
 
 /* cmdline.c */
 int vmmio_cmdline_register(void);

@@ -111,7 +111,8 @@ static void vmmio_set_status(struct virtio_device *vdev, u8 status)
 /*
  * Writing 0 starts a reset; the spec (2.4.2) has the driver wait until the
  * status reads back 0 before it touches the device again.  A device that
- * never gets there is reported; the caller goes on as the core expects.
+ * never gets there is reported, and keeps its line masked if it was; the
+ * caller goes on as the core expects.
  */
 static void vmmio_reset(struct virtio_device *vdev)
 {
@@ -124,6 +125,8 @@ static void vmmio_reset(struct virtio_device *vdev)
 		dev_err(&vm->pdev->dev,
 			"reset not complete: status still 0x%x after %d ms\n",
 			status, VMMIO_RESET_TIMEOUT_MS);
+	else
+		vmmio_irq_unmask(vm);
 }
 
 /*

@@ -20,13 +20,25 @@
  * interrupt (QEMU's virtio_error() on a modern device).  Recovering is the
  * device driver's job, which sees the same interrupt; the transport says
  * it happened and counts it.
+ *
+ * On a level-triggered line it also masks the line until the reset.  QEMU
+ * marks such a device broken, and a broken device no longer updates its
+ * line (virtio_notify_vector() returns early, so does the update behind
+ * InterruptACK): the line stays asserted while InterruptStatus reads 0,
+ * every delivery finds nothing to do, and the kernel ends up disabling the
+ * line as one nobody cares about, for good.  vmmio_irq_unmask() undoes
+ * this once the reset has lowered the line.
  */
-static void vmmio_note_needs_reset(struct vmmio_device *vm)
+static void vmmio_note_needs_reset(struct vmmio_device *vm, int irq)
 {
 	if (!(vmmio_read(vm, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET))
 		return;
 	WRITE_ONCE(vm->stats.needs_reset, vm->stats.needs_reset + 1);
 	dev_warn_ratelimited(&vm->pdev->dev, "the device reports DEVICE_NEEDS_RESET\n");
+	if (vm->irq_level && !test_and_set_bit(VMMIO_IRQ_MASKED, &vm->irq_flags)) {
+		disable_irq_nosync(irq);
+		dev_warn(&vm->pdev->dev, "interrupt %d masked until the device is reset\n", irq);
+	}
 }
 
 /* one InterruptStatus value: the config change, then every ring */
@@ -37,7 +49,7 @@ static void vmmio_dispatch(struct vmmio_device *vm, int irq, u32 status)
 
 	if (status & VIRTIO_MMIO_INT_CONFIG) {
 		WRITE_ONCE(vm->stats.config_changes, vm->stats.config_changes + 1);
-		vmmio_note_needs_reset(vm);
+		vmmio_note_needs_reset(vm, irq);
 		virtio_config_changed(&vm->vdev);
 	}
 	if (status & VIRTIO_MMIO_INT_VRING) {
@@ -110,10 +122,27 @@ int vmmio_irq_request(struct vmmio_device *vm)
 	return 0;
 }
 
+/*
+ * After a reset: a line vmmio_note_needs_reset() masked is low again (the
+ * reset clears the status and QEMU's broken mark), so give it back.  A
+ * handler that read DEVICE_NEEDS_RESET just before the reset may still be
+ * about to mask it: wait for that one first.
+ */
+void vmmio_irq_unmask(struct vmmio_device *vm)
+{
+	if (!vm->irq_requested)
+		return;
+	synchronize_irq(vm->irq);
+	if (test_and_clear_bit(VMMIO_IRQ_MASKED, &vm->irq_flags))
+		enable_irq(vm->irq);
+}
+
 void vmmio_irq_release(struct vmmio_device *vm)
 {
 	if (!vm->irq_requested)
 		return;
+	/* free_irq() wants the line as request_irq() left it */
+	vmmio_irq_unmask(vm);
 	free_irq(vm->irq, vm);
 	vm->irq_requested = false;
 }
