@@ -29,12 +29,12 @@
 #                       device serves the ring after the notify returns, as
 #                       on KVM) or 7.2 (the host's: QueueNotify runs the
 #                       device in the vCPU thread before the guest resumes)
-#   DTB=qemu            the guest's device tree: qemu (QEMU's own, which
-#                       declares the virtio-mmio lines rising-edge) or level
-#                       (the project's dts/ with the lines level-triggered,
-#                       tools/guest/dts/virt-level-irqs.dts: what QEMU's
-#                       device drives; vmmio then reads InterruptStatus once
-#                       an interrupt, not until it reads 0)
+#   DTB=level           the guest's device tree: level (the project's dts/,
+#                       whose virtio-mmio lines are level-triggered, as
+#                       QEMU's device drives them; vmmio then reads
+#                       InterruptStatus once an interrupt, not until it
+#                       reads 0) or qemu (QEMU's own, which declares the
+#                       lines rising-edge)
 #   NUM_QUEUES=1        the bench disk's num-queues
 #   POLL_QUEUES=0       N: the block drivers (virtio_blk, vblk) loaded with
 #                       poll_queues=N (needs NUM_QUEUES > N); the *_hipri
@@ -113,7 +113,7 @@ KVER=${KVER:-6.1}
 LAYOUT=${LAYOUT:-modern}
 BACKEND=${BACKEND:-null}
 QEMU=${QEMU:-10}
-DTB=${DTB:-qemu}
+DTB=${DTB:-level}
 NUM_QUEUES=${NUM_QUEUES:-1}
 POLL_QUEUES=${POLL_QUEUES:-0}
 TIMING=${TIMING:-icount}
