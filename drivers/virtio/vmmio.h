@@ -83,6 +83,7 @@ struct vmmio_vq {
 struct vmmio_stats {
 	u64 interrupts;		/* handled, with a status bit set */
 	u64 spurious;		/* InterruptStatus read 0 */
+	u64 fast_acks;		/* served without reading InterruptStatus */
 	u64 config_changes;
 	u64 needs_reset;	/* config changes with DEVICE_NEEDS_RESET */
 };
@@ -99,6 +100,8 @@ struct vmmio_device {
 	int irq;
 	bool irq_requested;
 	bool irq_level;		/* the line is level-triggered (see vmmio_interrupt) */
+	bool irq_fast;		/* vmmio_interrupt_fast() may serve it */
+	unsigned int irq_fast_run;	/* interrupts it served in a row */
 	unsigned long irq_flags;	/* VMMIO_IRQ_* bits */
 	bool pinned;		/* holds a module reference (vmmio_pin) */
 

@@ -43,8 +43,9 @@ static int vmmio_info_show(struct seq_file *s, void *unused)
 	seq_printf(s, "features_offered: 0x%016llx\n", vm->offered_features);
 	seq_printf(s, "features_negotiated: 0x%016llx\n", vm->vdev.features);
 	seq_printf(s, "status: 0x%02x\n", vmmio_read(vm, VIRTIO_MMIO_STATUS) & 0xff);
-	seq_printf(s, "interrupts: %llu\nspurious: %llu\nconfig_changes: %llu\nneeds_reset: %llu\n",
-		   READ_ONCE(vm->stats.interrupts), READ_ONCE(vm->stats.spurious),
+	seq_printf(s, "interrupts: %llu\nfast_acks: %llu\nspurious: %llu\nconfig_changes: %llu\nneeds_reset: %llu\n",
+		   READ_ONCE(vm->stats.interrupts), READ_ONCE(vm->stats.fast_acks),
+		   READ_ONCE(vm->stats.spurious),
 		   READ_ONCE(vm->stats.config_changes),
 		   READ_ONCE(vm->stats.needs_reset));
 

@@ -7,7 +7,7 @@
 # says, so the cap is the only way to a small ring over MMIO).  On the PCI
 # lanes the same cases run on virtio_pci, but for the MMIO-only ones.
 . /rig/lib.sh
-tap_plan 9
+tap_plan 10
 T=$RIG_TRANSPORT_MOD
 B=$RIG_BLK_MOD
 
@@ -71,6 +71,29 @@ debugfs_info() {
 		n=$((n + 1))
 	done
 	[ $n -eq "${RIG_NVIRTIO:-0}" ] && { [ $have_disk = 0 ] || [ $q -ge 1 ]; }
+}
+
+# The interrupt path follows the line's trigger type: on a level line
+# most used-buffer interrupts are served by the fast acknowledge (no
+# InterruptStatus read), on an edge line none is.  200 direct 4k reads on
+# the scratch disk, then its device's counters.
+fast_ack_by_trigger() {
+	local dev f i0 f0 i1 f1 trig disk
+	dev=$(rig_platdev_of scratch) || return 1
+	f=/sys/kernel/debug/vmmio/$dev/info
+	[ -f "$f" ] || { echo "# no $f"; return 1; }
+	disk=$(rig_disk_by_serial scratch)
+	i0=$(sed -n 's/^interrupts: //p' "$f") f0=$(sed -n 's/^fast_acks: //p' "$f")
+	dd if="$disk" of=/dev/null bs=4k count=200 iflag=direct 2>/dev/null || return 1
+	i1=$(sed -n 's/^interrupts: //p' "$f") f1=$(sed -n 's/^fast_acks: //p' "$f")
+	trig=$(sed -n 's/^irq_trigger: //p' "$f")
+	echo "# $dev ($trig): interrupts +$((i1 - i0)), fast_acks +$((f1 - f0))"
+	[ $((i1 - i0)) -ge 200 ] || return 1
+	if [ "$trig" = level ]; then
+		[ $((f1 - f0)) -ge 100 ]
+	else
+		[ $((f1 - f0)) -eq 0 ]
+	fi
 }
 
 refused() { # PARAM: insmod with it must fail, and say why
@@ -241,6 +264,7 @@ want=1
 [ "$RIG_LAYOUT" = modern ] && want=2
 if [ "$T" = vmmio ]; then
 	tap_check debugfs_info debugfs_info $want
+	disk_check fast_ack_by_trigger fast_ack_by_trigger
 	tap_check bad_device_params_refused bad_params
 	disk_check device_param_probes device_param_probes
 	if command -v fio >/dev/null; then
@@ -252,6 +276,7 @@ else
 	tap_skip device_param_probes "vmmio's own parameter"
 	tap_skip small_rings_under_load "vmmio's own parameter"
 	tap_skip debugfs_info "vmmio's own debugfs"
+	tap_skip fast_ack_by_trigger "vmmio's own debugfs"
 	tap_skip bad_device_params_refused "vmmio's own parameter"
 fi
 tap_check all_virtio_devices_probed all_devices
