@@ -19,7 +19,10 @@ included).  The model is a cost per I/O, the vCPU time one I/O takes
 (throughput-bound loads); it says nothing of latency overlap.  The
 headline is ours/intree per platform; the intree-b/intree A/A band (a
 second counting boot of the same drivers) says how far apart two boots
-of one driver set land.  Writes PREFIX.md (also printed).
+of one driver set land.  Given several rounds of counting boots (--count
+DIR ...), each ratio is the median over the rounds with its min-max, and
+the per-set table shows each figure's median.  Writes PREFIX.md (also
+printed).
 """
 
 import argparse
@@ -103,6 +106,35 @@ def model(f, p, shift):
             + f["notify"] * p["notify_us"] + irqs * p["irq_us"])
 
 
+def median(xs):
+    xs = sorted(x for x in xs if x == x)
+    if not xs:
+        return float("nan")
+    m = len(xs) // 2
+    return xs[m] if len(xs) % 2 else (xs[m - 1] + xs[m]) / 2
+
+
+def median_counts(rounds):
+    """{(set, job): counts} with each numeric field the median over ROUNDS"""
+    out = {}
+    for k in set().union(*rounds):
+        fs = [r[k] for r in rounds if k in r]
+        out[k] = {f: median([x[f] for x in fs]) for f in fs[0]
+                  if isinstance(fs[0][f], (int, float))}
+        out[k]["rounds"] = len(fs)
+    return out
+
+
+def spread(xs, nd=2):
+    """median (min-max) of XS, or the one value"""
+    xs = [x for x in xs if x == x]
+    if not xs:
+        return "n/a"
+    if len(xs) == 1:
+        return f"{xs[0]:,.{nd}f}"
+    return f"{median(xs):,.{nd}f} ({min(xs):,.{nd}f}–{max(xs):,.{nd}f})"
+
+
 def fmt(x, nd=2):
     return "n/a" if x is None or x != x else f"{x:,.{nd}f}"
 
@@ -114,7 +146,8 @@ def ratio(a, b):
 def main():
     ap = argparse.ArgumentParser()
     src = ap.add_mutually_exclusive_group(required=True)
-    src.add_argument("--count", help="the counting boots' dir")
+    src.add_argument("--count", nargs="+",
+                     help="the counting boots' dir, one per counting round")
     src.add_argument("--count-md", help="a bench-counts.py report instead (PREFIX.md)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--platforms", default=os.path.join(HERE, "platforms"))
@@ -124,10 +157,18 @@ def main():
     ap.add_argument("--facts", default="")
     a = ap.parse_args()
 
+    odd, na = [], []
     if a.count:
-        data, odd, na = bench_counts.collect(a.count)
+        rounds = []
+        for d in a.count:
+            r, o, n = bench_counts.collect(d)
+            rounds.append(r)
+            tag = os.path.basename(d.rstrip("/"))
+            odd += [f"{tag}: {x}" for x in o]
+            na += [f"{tag}: {x}" for x in n]
     else:
-        data, odd, na = counts_from_md(a.count_md), [], []
+        rounds = [counts_from_md(a.count_md)]
+    data = median_counts(rounds)
     plats = load_platforms(a.platforms)
     sets = [s for s in SET_ORDER if any(k[0] == s for k in data)]
     sets += sorted({k[0] for k in data} - set(sets))
@@ -140,7 +181,8 @@ def main():
         L.append(f"- command: `{a.command.strip()}`")
     if a.facts:
         L.append(f"- machine: {a.facts}")
-    L.append(f"- counts: one counting boot per set (tools/bench/bench-counts.py); "
+    L.append(f"- counts: {len(rounds)} round(s) of counting boots, one boot per set a round "
+             f"(tools/bench/bench-counts.py); ratios are the median over rounds (min–max); "
              f"instructions from guest CPU time under -icount shift={a.icount_shift}")
     L.append("- platforms: " + "; ".join(
         f"{p['name']}: exit {p['mmio_us']:g} µs, notify {p['notify_us']:g} µs, "
@@ -158,20 +200,40 @@ def main():
             continue
         for r in against:
             row = f"| {j} | {r} |"
+            ns, ds = ("intree-b", "intree") if r == "A/A" else ("ours", r)
             for p in plats:
-                if r == "A/A":
-                    num, den = data.get(("intree-b", j)), data.get(("intree", j))
-                else:
-                    num, den = data[("ours", j)], data.get((r, j))
-                x = ratio(model(num, p, a.icount_shift), model(den, p, a.icount_shift)) \
-                    if num and den else None
-                row += f" {fmt(x)} |"
+                xs = [ratio(model(rd[(ns, j)], p, a.icount_shift),
+                            model(rd[(ds, j)], p, a.icount_shift))
+                      for rd in rounds if (ns, j) in rd and (ds, j) in rd]
+                row += f" {spread(xs)} |"
             L.append(row)
     L.append("")
     L.append("Below 1: ours costs less per I/O there. The A/A row (intree-b / intree) is the "
              "same drivers in a second counting boot: a ratio within its distance from 1 is "
              "no difference. hvisor@0.5x and @2x price hvisor's exits at half and twice the "
              "assumed figure.")
+    L.append("")
+
+    L.append("## What is billed: ours / reference, per I/O")
+    L.append("")
+    L.append("| job | ours / | exits | notifies | interrupts | insns |")
+    L.append("|---|---|---|---|---|---|")
+    getters = (exits, lambda f: f["notify"], lambda f: f["irqs"],
+               lambda f: f["cpu_us"])
+    for j in jobs:
+        if ("ours", j) not in data:
+            continue
+        for r in against:
+            ns, ds = ("intree-b", "intree") if r == "A/A" else ("ours", r)
+            cells = []
+            for g in getters:
+                xs = [ratio(g(rd[(ns, j)]), g(rd[(ds, j)]))
+                      for rd in rounds if (ns, j) in rd and (ds, j) in rd]
+                cells.append(spread(xs))
+            L.append(f"| {j} | {r} | " + " | ".join(cells) + " |")
+    L.append("")
+    L.append("Each ratio: the median over the counting rounds (min–max); exits are the "
+             "accesses other than QueueNotify, insns the guest's busy CPU time per I/O.")
     L.append("")
 
     L.append("## Per set: what the hypervisor bills per I/O")

@@ -35,6 +35,12 @@
 #                       InterruptStatus once an interrupt, not until it
 #                       reads 0) or qemu (QEMU's own, which declares the
 #                       lines rising-edge)
+#   DEVICE=qemu         the disk's feature profile: qemu (QEMU's defaults)
+#                       or hvisor (hvisor-tool's virtio-blk: VERSION_1,
+#                       SEG_MAX, SIZE_MAX and FLUSH only, one queue, a
+#                       512-entry ring; vmmio.max_ring=512 stands in for
+#                       the ring, which QEMU offers at 1024 whatever
+#                       queue-size says, so the in-tree pair gets 1024)
 #   NUM_QUEUES=1        the bench disk's num-queues
 #   POLL_QUEUES=0       N: the block drivers (virtio_blk, vblk) loaded with
 #                       poll_queues=N (needs NUM_QUEUES > N); the *_hipri
@@ -63,6 +69,9 @@
 #                       tools/bench/platforms/: the exit-aware headline).
 #                       ROUNDS=0 COUNT=1 does only the counting boots;
 #                       COUNT=0 none
+#   COUNT_ROUNDS=3      rounds of counting boots (the set order rotates);
+#                       bench-model.py gives each ratio as the median over
+#                       rounds with its min-max, the spread
 #   COUNT_IOS=20000     I/Os per fio thread in the counting and profile
 #                       boots
 #   PROFILE=0           1: after the rounds, one profile boot per set in
@@ -112,6 +121,7 @@ RUNTIME=${RUNTIME:-3}
 KVER=${KVER:-6.1}
 LAYOUT=${LAYOUT:-modern}
 BACKEND=${BACKEND:-null}
+DEVICE=${DEVICE:-qemu}
 QEMU=${QEMU:-10}
 DTB=${DTB:-level}
 NUM_QUEUES=${NUM_QUEUES:-1}
@@ -121,6 +131,7 @@ ICOUNT_SHIFT=${ICOUNT_SHIFT:-4}
 NULLB=${NULLB:-1}
 if [ "$SCALE" = 1 ]; then COUNT=${COUNT:-0}; else COUNT=${COUNT:-1}; fi
 COUNT_IOS=${COUNT_IOS:-20000}
+COUNT_ROUNDS=${COUNT_ROUNDS:-3}
 PROFILE=${PROFILE:-0}
 [ "${1:-}" = -- ] && shift
 EXTRA=("$@")
@@ -162,11 +173,12 @@ qemu_timing_note=
 if [ "$SCALE" = 1 ]; then
 	env_line="SCALE=1 ROUNDS=$ROUNDS SETS=\"$SETS\" SCALE_DISKS=$SCALE_DISKS SCALE_QSIZES=\"$SCALE_QSIZES\" KVER=$KVER LAYOUT=$LAYOUT TIMING=$TIMING${qemu_timing_note:-}"
 else
-	env_line="ROUNDS=$ROUNDS SETS=\"$SETS\" JOBS=\"${JOBS:-all}\" RUNTIME=$RUNTIME KVER=$KVER LAYOUT=$LAYOUT QEMU=$QEMU DTB=$DTB NUM_QUEUES=$NUM_QUEUES POLL_QUEUES=$POLL_QUEUES BACKEND=$BACKEND TIMING=$TIMING${qemu_timing_note:-}"
+	env_line="ROUNDS=$ROUNDS SETS=\"$SETS\" JOBS=\"${JOBS:-all}\" RUNTIME=$RUNTIME KVER=$KVER LAYOUT=$LAYOUT QEMU=$QEMU DTB=$DTB DEVICE=$DEVICE NUM_QUEUES=$NUM_QUEUES POLL_QUEUES=$POLL_QUEUES BACKEND=$BACKEND TIMING=$TIMING${qemu_timing_note:-}"
 fi
 [ "$COUNT" = 1 ] && env_line+=" COUNT=1"
 [ "$PROFILE" = 1 ] && env_line+=" PROFILE=1"
 [ "$COUNT$PROFILE" = 00 ] || env_line+=" COUNT_IOS=$COUNT_IOS"
+[ "$COUNT" = 1 ] && env_line+=" COUNT_ROUNDS=$COUNT_ROUNDS"
 echo "# bench $id: $env_line" >&2
 
 genv=$("$TOP/tools/guest/build-guest.sh" "$KVER") || die "building the $KVER guest failed"
@@ -192,12 +204,21 @@ fi
 poll_args=
 [ "$POLL_QUEUES" = 0 ] || poll_args="virtio_blk.poll_queues=$POLL_QUEUES vblk.poll_queues=$POLL_QUEUES"
 
+device_props= device_args=
+case "$DEVICE" in
+qemu) ;;
+hvisor)
+	[ "$NUM_QUEUES" = 1 ] || die "DEVICE=hvisor has one queue (NUM_QUEUES=1)"
+	device_props=",event_idx=off,indirect_desc=off,queue-size=512,discard=off,write-zeroes=off,config-wce=off"
+	device_args=vmmio.max_ring=512 ;;
+*) die "DEVICE must be qemu or hvisor" ;;
+esac
 case "$BACKEND" in
-null) disk="driver=null-co,size=8G,read-zeroes=on|serial=bench,num-queues=$NUM_QUEUES" ;;
+null) disk="driver=null-co,size=8G,read-zeroes=on|serial=bench,num-queues=$NUM_QUEUES$device_props" ;;
 file)
 	img=$CACHE/bench/disk.img
 	[ -f "$img" ] || truncate -s 8G "$img"
-	disk="file=$img,format=raw|serial=bench,num-queues=$NUM_QUEUES" ;;
+	disk="file=$img,format=raw|serial=bench,num-queues=$NUM_QUEUES$device_props" ;;
 *) die "BACKEND must be null or file" ;;
 esac
 qemu_timing=()
@@ -220,7 +241,7 @@ boot() {
 	t0=$(date +%s)
 	"$TOP/tools/guest/qemu-run.sh" "${qemu_opts[@]}" --kernel "$KIMAGE" --initrd "$INITRD" \
 		"--$LAYOUT" --smp 2 --timeout "${BOOT_TMO:-$tmo}" --log "$log" \
-		--append "rig.mode=bench rig.drivers=$drv rig.bench_set=$name rig.bench_round=$round rig.bench_runtime=$RUNTIME ${JOBS:+rig.bench_jobs=$JOBS} ${poll_args} loglevel=1 $*" \
+		--append "rig.mode=bench rig.drivers=$drv rig.bench_set=$name rig.bench_round=$round rig.bench_runtime=$RUNTIME ${JOBS:+rig.bench_jobs=$JOBS} ${poll_args} ${device_args} loglevel=1 $*" \
 		--disk "$disk" \
 		-- "${qemu_timing[@]}" "${qextra[@]}" || rc=$?
 	echo "  [bench] $name round $round: $(grep -c '^# bench: ' "$log") lines, $(($(date +%s) - t0))s (qemu rc=$rc)" >&2
@@ -276,19 +297,29 @@ if [ "$ROUNDS" -gt 0 ] && [ "$NULLB" = 1 ]; then boot nullb none 1 rig.bench_dev
 # virtio_queue_notify the QueueNotify writes QEMU 10's emulated ioeventfd
 # keeps from virtio_mmio_write (bench-counts.py pairs it with the write
 # where the write is traced: QEMU 7.2)
+count_dirs=()
 if [ "$COUNT" = 1 ]; then
-	mkdir -p "$dir/count"
-	count_sets=$SETS
-	case " $SETS " in *" intree "*) count_sets+=" intree-b" ;; esac
-	for s in $count_sets; do
-		# shellcheck disable=SC2034 # used through BOOT_QEMU
-		count_qemu=(-d 'trace:virtio_mmio_*,trace:virtio_queue_notify,trace:pl011_write'
-			-D "$dir/count/$s.trace" "${EXTRA[@]}")
-		# a job: COUNT_IOS I/Os per thread at up to ~2 ms of guest
-		# time each, ~2 wall seconds per guest second, tracing on top
-		BOOT_LOG=$dir/count/$s.log BOOT_QEMU=count_qemu \
-			BOOT_TMO=$((180 + njobs * COUNT_IOS / 100)) \
-			boot "$s" "$(set_drivers "$s")" 0 "rig.bench_count=$COUNT_IOS"
+	count_sets=()
+	for s in $SETS; do
+		count_sets+=("$s")
+		[ "$s" = intree ] && count_sets+=(intree-b)
+	done
+	nc=${#count_sets[@]}
+	for r in $(seq 1 "$COUNT_ROUNDS"); do
+		cdir=$dir/count/r$r
+		mkdir -p "$cdir"
+		count_dirs+=("$cdir")
+		for k in $(seq 0 $((nc - 1))); do
+			s=${count_sets[$(((k + r - 1) % nc))]}
+			# shellcheck disable=SC2034 # used through BOOT_QEMU
+			count_qemu=(-d 'trace:virtio_mmio_*,trace:virtio_queue_notify,trace:pl011_write'
+				-D "$cdir/$s.trace" "${EXTRA[@]}")
+			# a job: COUNT_IOS I/Os per thread at up to ~2 ms of guest
+			# time each, ~2 wall seconds per guest second, tracing on top
+			BOOT_LOG=$cdir/$s.log BOOT_QEMU=count_qemu \
+				BOOT_TMO=$((180 + njobs * COUNT_IOS / 100)) \
+				boot "$s" "$(set_drivers "$s")" 0 "rig.bench_count=$COUNT_IOS"
+		done
 	done
 fi
 
@@ -325,10 +356,10 @@ if [ "$ROUNDS" -gt 0 ]; then
 		--runtime "$RUNTIME" || rc=$?
 fi
 if [ "$COUNT" = 1 ]; then
-	python3 "$TOP/tools/bench/bench-counts.py" --dir "$dir/count" \
-		--out "$TOP/results/bench-$id.counts" --title "run $id" \
+	python3 "$TOP/tools/bench/bench-counts.py" --dir "$dir/count/r1" \
+		--out "$TOP/results/bench-$id.counts" --title "run $id, counting round 1" \
 		--command "$env_line $cmdline" --facts "$facts" || rc=$?
-	python3 "$TOP/tools/bench/bench-model.py" --count "$dir/count" \
+	python3 "$TOP/tools/bench/bench-model.py" --count "${count_dirs[@]}" \
 		--out "$TOP/results/bench-$id.model" --title "run $id" \
 		--icount-shift "$ICOUNT_SHIFT" \
 		--command "$env_line $cmdline" --facts "$facts" || rc=$?
