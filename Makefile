@@ -6,7 +6,8 @@
 #   make KVER=6.12        ... against the 6.12 backports kernel
 #   make KVER=amd64       ... natively, against Debian's x86_64 6.1 kernel (the microvm lanes)
 #   make KDIR=/lib/modules/$(uname -r)/build ARCH= CROSS_COMPILE=   native build
-#   make run              boot a guest with root=/dev/vda on our drivers
+#   make run              boot a guest with root=/dev/vda on our drivers (ROOTFS=, SMP=, NET=user, GDB=1, ...: README)
+#   make gdb              attach gdb-multiarch to "make run GDB=1" (GDB_PORT=, VMLINUX=)
 #   make check            the test matrix: the lanes of tools/check/lanes (CHECK_LIST=1 lists them)
 #   make check-long       the same with the long versions (all crash marks)
 #   make lint             sparse, W=1 and checkpatch
@@ -36,7 +37,7 @@ KDIR ?= $(shell $(TOOLS)/host/fetch-kernel.sh $(KVER) | sed -n 's/^KDIR=//p')
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)
 
-.PHONY: all modules clean modules_install deb deps kernels lint check check-long run bench help
+.PHONY: all modules clean modules_install deb deps kernels lint check check-long run gdb bench help
 
 all: modules
 
@@ -87,6 +88,9 @@ check-long: deps
 
 run: deps
 	$(TOOLS)/guest/run.sh
+
+gdb: deps
+	$(TOOLS)/guest/gdb.sh $(GDB_ARGS)
 
 bench: deps
 	$(TOOLS)/bench/bench.sh $(BENCH_ARGS)

@@ -4,7 +4,8 @@
 #
 # A small busybox root file system as an ext4 image, made without root
 # privileges (mkfs.ext4 -d).  Its init is busybox init; /etc/init.d/rcS
-# runs the demo and powers off when the kernel command line says rig.demo.
+# runs the demo and powers off when the kernel command line says rig.demo,
+# or the checks of tools/check/run-check.sh when it says rig.test.
 . "$(dirname "$0")/../lib.sh"
 
 OUT=${1:?usage: mkrootfs.sh OUT.img [SIZE]}
@@ -21,7 +22,8 @@ ln -sf ../bin/busybox "$stage/sbin/init"
 cp "$TOP/tools/guest/rootfs/inittab" "$stage/etc/inittab"
 cp "$TOP/tools/guest/rootfs/rcS" "$stage/etc/init.d/rcS"
 cp "$TOP/tools/guest/rootfs/demo.sh" "$stage/etc/rig-demo.sh"
-chmod +x "$stage/etc/init.d/rcS" "$stage/etc/rig-demo.sh"
+cp "$TOP/tools/guest/rootfs/test.sh" "$stage/etc/rig-test.sh"
+chmod +x "$stage/etc/init.d/rcS" "$stage/etc/rig-demo.sh" "$stage/etc/rig-test.sh"
 echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
 echo "root:x:0:" >"$stage/etc/group"
 echo "vmmio-guest" >"$stage/etc/hostname"

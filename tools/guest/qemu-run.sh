@@ -28,8 +28,17 @@
 #                       'file=a.img|{"serial": "s", "num-queues": 2}'
 #   --smp N --mem MB    CPUs (2) and memory (1024)
 #   --nic               a virtio-net device (none by default)
+#   --hostfwd PORT      with --nic: forward 127.0.0.1:PORT on the host to
+#                       the guest's port 22 (user networking, loopback only)
+#   --virtconsole       a virtio console (virtio-serial + virtconsole) on a
+#                       host pty; QEMU names the pty on its stderr
+#   --el2               the guest kernel starts at EL2
+#                       (-machine virtualization=on; virt only)
+#   --gdb PORT          QEMU's gdbstub on 127.0.0.1:PORT, the CPUs halted
+#                       until a debugger continues them (-S)
 #   --timeout SECS      kill QEMU after SECS (0: never; default 300)
-#   --log FILE          keep the console output in FILE
+#   --log FILE          keep the console output in FILE (with
+#                       --interactive too: a copy of what the terminal shows)
 #   --interactive       console on this terminal (Ctrl-A X quits)
 #   --qemu BIN          QEMU binary (default qemu-system-aarch64, or
 #                       qemu-system-x86_64 for microvm)
@@ -44,6 +53,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 kernel='' initrd='' append='' dtb='' legacy=true smp=2 mem=1024 nic=0
+hostfwd='' vcon=0 el2=0 gdbport=''
 timeout=300 log='' interactive=0 qemu='' qdata='' qlibs='' machine=virt bus=mmio
 disks=() extra=()
 while [ $# -gt 0 ]; do
@@ -59,6 +69,10 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--nic) nic=1 ;;
+	--hostfwd) hostfwd=$2; shift ;;
+	--virtconsole) vcon=1 ;;
+	--el2) el2=1 ;;
+	--gdb) gdbport=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--log) log=$2; shift ;;
 	--interactive) interactive=1 ;;
@@ -76,7 +90,9 @@ done
 case "$machine" in
 virt)
 	: "${qemu:=qemu-system-aarch64}"
-	args=(-machine 'virt,gic-version=3' -cpu cortex-a57)
+	vmach='virt,gic-version=3'
+	[ $el2 = 1 ] && vmach+=',virtualization=on'
+	args=(-machine "$vmach" -cpu cortex-a57)
 	console=ttyAMA0 ;;
 microvm | microvm,*)
 	: "${qemu:=qemu-system-x86_64}"
@@ -84,6 +100,7 @@ microvm | microvm,*)
 	console=ttyS0 ;;
 *) die "qemu-run.sh: unknown machine '$machine' (virt or microvm[,...])" ;;
 esac
+[ $el2 = 1 ] && [ "$machine" != virt ] && die "qemu-run.sh: --el2 needs the virt machine"
 args+=(-smp "$smp" -m "$mem" -kernel "$kernel" -append "console=$console $append"
 	-global "virtio-mmio.force-legacy=$legacy" -no-reboot)
 case "$bus:$machine" in
@@ -136,11 +153,24 @@ for d in "${disks[@]}"; do
 	i=$((i + 1))
 done
 if [ $nic = 1 ]; then
-	args+=(-netdev 'user,id=n0' -device "$(on_bus 'virtio-net-device,netdev=n0')")
+	# every forward bound to the loopback address: nothing else reaches in
+	netdev='user,id=n0'
+	[ -n "$hostfwd" ] && netdev+=",hostfwd=tcp:127.0.0.1:$hostfwd-:22"
+	args+=(-netdev "$netdev" -device "$(on_bus 'virtio-net-device,netdev=n0')")
 else
+	[ -z "$hostfwd" ] || die "qemu-run.sh: --hostfwd needs --nic"
 	args+=(-nic none)
 fi
-if [ $interactive = 1 ]; then
+if [ $vcon = 1 ]; then
+	args+=(-device "$(on_bus virtio-serial-device)" -chardev pty,id=vcon0
+		-device virtconsole,chardev=vcon0)
+fi
+[ -n "$gdbport" ] && args+=(-S -gdb "tcp:127.0.0.1:$gdbport")
+if [ $interactive = 1 ] && [ -n "$log" ]; then
+	# -nographic's console and monitor mux on stdio, with a copy in $log
+	args+=(-display none -chardev "stdio,id=con0,mux=on,logfile=$log"
+		-serial chardev:con0 -mon chardev=con0)
+elif [ $interactive = 1 ]; then
 	args+=(-nographic)
 else
 	args+=(-display none -monitor none -serial stdio)

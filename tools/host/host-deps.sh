@@ -8,7 +8,7 @@ PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system
 	qemu-system-x86
 	qemu-utils cpio device-tree-compiler sparse e2fsprogs kmod xz-utils
 	zstd dpkg-dev perl python3 file bc flex bison dwarves gnuplot-nox
-	fdisk"
+	fdisk gdb-multiarch"
 
 missing=()
 for p in $PKGS; do
