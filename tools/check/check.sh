@@ -9,10 +9,11 @@
 # guest wrote, ...), prints TAP for the whole run, the closing "N passed,
 # N failed, N skipped" line, names every failure, and exits non-zero on
 # any.  Environment (Documentation/testing.md):
-#   LANES="matrix pci crash qemu10 microvm odd"  the groups of lanes to run
-#                     (matrix: the kinds matrix, toggle, 1dev, stop,
-#                     topology and hvisor; qemu10: qemu10 and iothread;
-#                     microvm: both microvm kinds)
+#   LANES="matrix host pci crash qemu10 microvm odd"  the groups of lanes
+#                     to run (matrix: the kinds matrix, toggle, 1dev, stop,
+#                     topology and hvisor; host: the host-side checks;
+#                     qemu10: qemu10 and iothread; microvm: both microvm
+#                     kinds)
 #   KVERS=, LAYOUTS=, DRIVERS=  only the lanes with these kernels, layouts,
 #                     driver sets (space-separated)
 #   LANE='glob'       only the lanes whose names match
@@ -37,7 +38,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 LANES_FILE=${LANES_FILE:-$TOP/tools/check/lanes}
-LANES=${LANES:-matrix pci crash qemu10 microvm odd}
+LANES=${LANES:-matrix host pci crash qemu10 microvm odd}
 CRASH=${CRASH:-1}
 if [ "${CHECK_LONG:-0}" = 1 ]; then
 	CRASH_MARKS=${CRASH_MARKS:-0}
@@ -528,6 +529,28 @@ lane_group() {
 	*) echo "$1" ;;
 	esac
 }
+
+# host_lane NAME KVER SCRIPT: a host-side check (tools/check/SCRIPT.sh,
+# which prints TAP: "ok N [- ]what", "not ok N [- ]what" with "# " lines
+# after it) as a lane: its cases become the lane's results, and an exit
+# status other than 0 without a failed case is a failure of its own
+host_lane() {
+	local lane=$1 log=$CACHE/check/$1.log rc=0
+	echo "# lane $lane: tools/check/$3.sh on the host (KVER=$2)" >&2
+	KVER=$2 "$TOP/tools/check/$3.sh" >"$log" 2>&1 || rc=$?
+	awk -v l="$lane" -v rc="$rc" -F'\t' '
+	function flush() { if (name != "") printf "fail\t%s: %s\t%s\n", l, name, why; name = "" }
+	/^not ok [0-9]+ / { flush(); name = $0; sub(/^not ok [0-9]+ (- )?/, "", name); why = ""; nf++; next }
+	/^# / && name != "" { if (length(why) < 200) why = why (why == "" ? "" : " ") substr($0, 3); next }
+	/^ok [0-9]+ / { flush(); t = $0; sub(/^ok [0-9]+ (- )?/, "", t)
+		if (t ~ / # SKIP/) { r = t; sub(/.* # SKIP */, "", r); sub(/ # SKIP.*/, "", t); printf "skip\t%s: %s\t%s\n", l, t, r }
+		else printf "pass\t%s: %s\t\n", l, t
+		n++; next }
+	END { flush()
+		if (rc != 0 && nf == 0) printf "fail\t%s: exit status\t%s exited with %d after %d cases\n", l, FILENAME, rc, n }
+	' "$log"
+	grep -q '^not ok' "$log" || [ "$rc" = 0 ] || echo "  [lane $lane] log: $log" >&2
+}
 # lane_name KIND KVER LAYOUT DRIVERS PROPS
 lane_name() {
 	local base=$2-$3-$4
@@ -535,6 +558,7 @@ lane_name() {
 	matrix) echo "$base" ;;
 	toggle) echo "$base-${5//[=,]/-}" ;;
 	crash) echo "crash-$base" ;;
+	host) echo "host-$6" ;;
 	qemu10) echo "$base-qemu10" ;;
 	iothread) echo "$base-qemu10-iothread-vq-mapping" ;;
 	*) echo "$base-$1" ;;
@@ -560,7 +584,7 @@ while read -r kind a b c d e; do
 	fi
 	[ -n "$d" ] || die "$LANES_FILE: a lane needs KIND KVER LAYOUT DRIVERS TESTS: '$kind $a $b $c'"
 	props=$(echo " $e" | sed -n 's/.* props=\([^ ]*\).*/\1/p')
-	name=$(lane_name "$kind" "$a" "$b" "$c" "$props")
+	name=$(lane_name "$kind" "$a" "$b" "$c" "$props" "$d")
 	case " $e " in *" heavy=1 "*) HEAVY_LANES="$HEAVY_LANES${HEAVY_LANES:+ }$name" ;; esac
 	case " $LANES " in *" $(lane_group "$kind") "*) ;; *) continue ;; esac
 	[ "$kind" != crash ] || [ "$CRASH" = 1 ] || continue
@@ -633,6 +657,9 @@ for i in "${!lane_lines[@]}"; do
 	iothread) iothread_setup "$drv" ;;
 	microvm-*) microvm_setup "$kind" ;;
 	odd) odd_setup; env=${env:+$env,}ODD_MANY=$ODD_MANY ;;
+	host)
+		pool_run host_lane "${lane_names[i]}" "$kver" "$tests"
+		continue ;;
 	crash)
 		if [ -z "$crash_tools_done" ]; then
 			pool_run crash_tools
