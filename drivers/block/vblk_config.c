@@ -143,6 +143,16 @@ static int vblk_read_segments(struct virtio_device *vdev, struct vblk_cfg *c,
 	c->size_max = min_t(size_t, virtio_max_dma_size(vdev), UINT_MAX);
 	if (!virtio_cread_feature(vdev, VIRTIO_BLK_F_SIZE_MAX,
 				  struct virtio_blk_config, size_max, &v)) {
+		/*
+		 * 0 is what a device that never fills the field offers:
+		 * QEMU's vhost-user-blk export (qemu-storage-daemon) does.
+		 * Read as "no limit", as if the feature were not offered.
+		 */
+		if (!v) {
+			dev_warn(&vdev->dev, "size_max is 0, taken as no limit\n");
+			c->invalid++;
+			v = UINT_MAX;
+		}
 		if (v < PAGE_SIZE) {
 			dev_err(&vdev->dev, "size_max %u is below the page size %lu: unusable\n",
 				v, PAGE_SIZE);

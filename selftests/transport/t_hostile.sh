@@ -32,7 +32,7 @@ capacity_max 0 8 0xffffffffffffffff 0 up capacity
 blk_size_zero 20 4 0 0 up blk_size queue/logical_block_size=512
 blk_size_3 20 4 3 0 up blk_size queue/logical_block_size=512
 blk_size_1m 20 4 0x100000 0 up blk_size queue/logical_block_size=512
-size_max_zero 8 4 0 0x2 refused size_max
+size_max_zero 8 4 0 0x2 up size_max
 size_max_512 8 4 512 0x2 refused size_max
 seg_max_zero 12 4 0 0 up seg_max queue/max_segments=1
 seg_max_huge 12 4 0xffffffff 0 up -
