@@ -47,6 +47,13 @@
 #                       jobs poll them (fio --hipri)
 #   BACKEND=null        the bench disk: null (QEMU null-co, 8 GiB) or file
 #                       (a sparse 8 GiB raw file under $CACHE/bench)
+#                       or vhost (vhost-user-blk on virtio-mmio: the disk served by
+#                       the host's qemu-storage-daemon, a null-co export, in
+#                       a process of its own as hvisor's virtio daemon is;
+#                       guest RAM in a shared memfd; QEMU=10 only, 7.2
+#                       cannot give a vhost-user device its kick eventfd
+#                       under TCG).  QEMU never sees the kicks: vmmio's own
+#                       count stands in, the in-tree pair's are priced 0
 #   TIMING=icount       icount: -icount shift=$ICOUNT_SHIFT,sleep=off (guest
 #                       time counts guest instructions); wall: no icount
 #   ICOUNT_SHIFT=4      2^4 ns of guest time per guest instruction; about 2
@@ -219,7 +226,12 @@ file)
 	img=$CACHE/bench/disk.img
 	[ -f "$img" ] || truncate -s 8G "$img"
 	disk="file=$img,format=raw|serial=bench,num-queues=$NUM_QUEUES$device_props" ;;
-*) die "BACKEND must be null or file" ;;
+vhost)
+	[ "$QEMU" = 10 ] || die "BACKEND=vhost needs QEMU=10"
+	[ "$DEVICE" = qemu ] || die "BACKEND=vhost takes the daemon's features (no DEVICE=)"
+	command -v qemu-storage-daemon >/dev/null || die "no qemu-storage-daemon (Debian's qemu-system-common)"
+	disk= ;;
+*) die "BACKEND must be null, file or vhost" ;;
 esac
 qemu_timing=()
 [ "$TIMING" = icount ] && qemu_timing=(-icount "shift=$ICOUNT_SHIFT,sleep=off")
@@ -228,6 +240,31 @@ njobs=6
 [ -n "$JOBS" ] && njobs=$(echo "$JOBS" | tr , '\n' | grep -c .)
 # generous: TCG boots in ~20 s; a job takes RUNTIME + 1 s of guest time
 tmo=$((180 + njobs * (RUNTIME + 1) * 10))
+
+# the vhost-user backend of one boot: qemu-storage-daemon serving an 8 GiB
+# null-co export on a fresh socket (VHOST_SOCK), its output in $1
+VHOST_PID=
+vhost_start() {
+	VHOST_SOCK=$dir/vhost.sock
+	rm -f "$VHOST_SOCK"
+	qemu-storage-daemon \
+		--blockdev driver=null-co,node-name=null0,size=8589934592,read-zeroes=on \
+		--export "type=vhost-user-blk,id=exp0,node-name=null0,writable=on,num-queues=$NUM_QUEUES,addr.type=unix,addr.path=$VHOST_SOCK" \
+		>"$1" 2>&1 &
+	VHOST_PID=$!
+	local i=0
+	while [ ! -S "$VHOST_SOCK" ]; do
+		kill -0 "$VHOST_PID" 2>/dev/null && [ $i -lt 100 ] ||
+			{ echo "  [bench] qemu-storage-daemon did not start: $(tail -n 3 "$1")" >&2; return 1; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+vhost_stop() {
+	[ -z "$VHOST_PID" ] || { kill "$VHOST_PID" 2>/dev/null; wait "$VHOST_PID" 2>/dev/null; }
+	VHOST_PID=
+}
+trap vhost_stop EXIT
 
 # boot NAME DRIVERS ROUND [CMDLINE...]: one guest, its console in $dir
 # (the counting boots: BOOT_LOG, BOOT_TMO and BOOT_QEMU, a QEMU argument
@@ -239,11 +276,21 @@ boot() {
 	case "$name" in *+*) set -- "$@" "rig.bench_sched=${name#*+}" ;; esac
 	log=${BOOT_LOG:-$dir/$name-r$round.log}
 	t0=$(date +%s)
+	local diskargs=(--disk "$disk") vu=()
+	if [ "$BACKEND" = vhost ]; then
+		vhost_start "$log.qsd" || return 1
+		diskargs=()
+		vu=(-object memory-backend-memfd,id=mem,size=1024M,share=on -machine memory-backend=mem
+			-chardev "socket,id=vu0,path=$VHOST_SOCK"
+			-device "vhost-user-blk,chardev=vu0,num-queues=$NUM_QUEUES")
+		set -- "$@" rig.bench_serial=vhost_user_blk
+	fi
 	"$TOP/tools/guest/qemu-run.sh" "${qemu_opts[@]}" --kernel "$KIMAGE" --initrd "$INITRD" \
-		"--$LAYOUT" --smp 2 --timeout "${BOOT_TMO:-$tmo}" --log "$log" \
+		"--$LAYOUT" --smp 2 --mem 1024 --timeout "${BOOT_TMO:-$tmo}" --log "$log" \
 		--append "rig.mode=bench rig.drivers=$drv rig.bench_set=$name rig.bench_round=$round rig.bench_runtime=$RUNTIME ${JOBS:+rig.bench_jobs=$JOBS} ${poll_args} ${device_args} loglevel=1 $*" \
-		--disk "$disk" \
-		-- "${qemu_timing[@]}" "${qextra[@]}" || rc=$?
+		"${diskargs[@]}" \
+		-- "${qemu_timing[@]}" "${vu[@]}" "${qextra[@]}" || rc=$?
+	[ "$BACKEND" != vhost ] || vhost_stop
 	echo "  [bench] $name round $round: $(grep -c '^# bench: ' "$log") lines, $(($(date +%s) - t0))s (qemu rc=$rc)" >&2
 	[ $rc = 0 ] || echo "# bench: {\"set\":\"$name\",\"round\":$round,\"job\":\"_boot\",\"na\":\"qemu exited with $rc\"}" >>"$log"
 }
@@ -347,7 +394,7 @@ if [ "$PROFILE" = 1 ]; then
 fi
 
 elapsed=$(($(date +%s) - t_start))
-facts="$(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $qemu_version, host kernel $(uname -r), guest kernel $KREL ($KPKGVER), -smp 2, $LAYOUT virtio-mmio, $dtb_note, $BACKEND backend, timing $TIMING${qemu_timing[*]:+ (${qemu_timing[*]})}"
+facts="$(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $qemu_version, host kernel $(uname -r), guest kernel $KREL ($KPKGVER), -smp 2, $LAYOUT virtio-mmio, $dtb_note, $BACKEND backend$([ "$BACKEND" != vhost ] || echo " ($(qemu-storage-daemon --version | head -n1))"), timing $TIMING${qemu_timing[*]:+ (${qemu_timing[*]})}"
 rc=0
 if [ "$ROUNDS" -gt 0 ]; then
 	python3 "$TOP/tools/bench/bench-report.py" --dir "$dir" --id "$id" \

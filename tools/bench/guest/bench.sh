@@ -11,6 +11,8 @@
 #   rig.bench_sched=NAME     switch the disk's I/O scheduler to NAME first
 #   rig.bench_dev=nullb      bench on null_blk instead of the virtio disk
 #                            with serial "bench"
+#   rig.bench_serial=S       the virtio disk's serial, if not "bench" (a
+#                            vhost-user backend's: vhost_user_blk)
 #   rig.bench_scale=N        scale mode (tools/bench/bench.sh SCALE=1): no fio,
 #                            tools/bench/guest/scale.sh measures the probe,
 #                            memory and unload of N disks
@@ -37,7 +39,7 @@
 # the whole fio run (ramp included), the same window for all of them.
 . /rig/lib.sh
 
-SET=$RIG_DRIVERS ROUND=0 RUNTIME=5 JOBS= DEV_KIND=virtio COUNT= PROFILE= SCHED=
+SET=$RIG_DRIVERS ROUND=0 RUNTIME=5 JOBS= DEV_KIND=virtio COUNT= PROFILE= SCHED= SERIAL=bench
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	rig.bench_set=*) SET=${arg#*=} ;;
@@ -48,6 +50,7 @@ for arg in $(cat /proc/cmdline); do
 	rig.bench_count=*) COUNT=${arg#*=} ;;
 	rig.bench_profile=1) PROFILE=1 ;;
 	rig.bench_sched=*) SCHED=${arg#*=} ;;
+	rig.bench_serial=*) SERIAL=${arg#*=} ;;
 	rig.bench_syms=1)
 		echo 0 >/proc/sys/kernel/kptr_restrict
 		awk '$2 ~ /^[tT]$/ { print "# ksym: " $1, $3 }' /proc/kallsyms >/dev/console
@@ -101,7 +104,7 @@ if [ "$DEV_KIND" = nullb ]; then
 	[ -b $DEV ] || all_na "no /dev/nullb0"
 else
 	rig_load_drivers || all_na "loading the $RIG_DRIVERS drivers failed"
-	DEV=$(rig_wait_disk bench 100) || all_na "no disk with serial bench appeared with the $RIG_DRIVERS drivers"
+	DEV=$(rig_wait_disk "$SERIAL" 100) || all_na "no disk with serial $SERIAL appeared with the $RIG_DRIVERS drivers"
 fi
 BDEV=${DEV##*/}
 # the device the disk hangs on (virtioN) and its transport's platform device
