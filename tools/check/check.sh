@@ -170,6 +170,7 @@ run_lane_now() {
 	# the tests of other lane groups' devices do not run at all here
 	[ "$kind" = odd ] || quiet=$quiet,t_odd
 	[ "$kind" = stop ] || quiet=$quiet,t_stop
+	[ "$kind" = diskfull ] || quiet=$quiet,t_diskfull
 	[ "$LANE_BUS" = pci ] || quiet=$quiet,t_pci
 	# the project's own device tree on the 6.1 lanes, QEMU's on 6.12
 	if [ "$LANE_DTB" = qemu ]; then
@@ -389,6 +390,30 @@ host_checks() {
 	fi
 }
 
+# diskfull_setup LANE: one more disk, "fulldisk": a 256 MiB sparse raw
+# file on a 32 MiB tmpfs mounted for the lane, so the host's disk fills
+# under the guest's writes; werror=report,rerror=report hand the host's
+# ENOSPC to the guest as an I/O error (selftests/block/t_diskfull.sh).
+# The tmpfs is unmounted at the end of the run (DISKFULL_MOUNTS).
+DISKFULL_MOUNTS=()
+diskfull_setup() {
+	local mnt=$CACHE/check/diskfull-$1
+	! mountpoint -q "$mnt" || umount "$mnt" || die "cannot unmount $mnt"
+	mkdir -p "$mnt"
+	mount -t tmpfs -o size=32m "rig-diskfull" "$mnt" || die "mounting a tmpfs on $mnt failed (needs root)"
+	DISKFULL_MOUNTS+=("$mnt")
+	truncate -s 256M "$mnt/full.img"
+	LANE_EXTRA=(-drive "if=none,id=fulld,file=$mnt/full.img,format=raw"
+		-device virtio-blk-device,drive=fulld,serial=fulldisk,werror=report,rerror=report)
+	LANE_EXTRA_DEVICES=1
+}
+diskfull_cleanup() {
+	local m
+	for m in "${DISKFULL_MOUNTS[@]}"; do
+		! mountpoint -q "$m" || umount "$m"
+	done
+}
+
 # stop_setup KVER DRIVERS: one more disk, "stopdisk", with QEMU's
 # werror=stop and rerror=stop over blkdebug rules that fail one write and
 # one read once: QEMU pauses the guest, the qmp-agent resumes it, the
@@ -523,14 +548,14 @@ crash_lane() {
 # lane_group KIND: the LANES group a lane kind belongs to
 lane_group() {
 	case "$1" in
-	matrix | toggle | 1dev | stop | topology | hvisor) echo matrix ;;
+	matrix | toggle | 1dev | stop | diskfull | topology | hvisor) echo matrix ;;
 	qemu10 | iothread) echo qemu10 ;;
 	microvm-*) echo microvm ;;
 	*) echo "$1" ;;
 	esac
 }
 
-# host_lane NAME KVER SCRIPT: a host-side check (tools/check/SCRIPT.sh,
+# host_lane NAME KVER SCRIPT: a host-side check (SCRIPT.sh in tools/check/,
 # which prints TAP: "ok N [- ]what", "not ok N [- ]what" with "# " lines
 # after it) as a lane: its cases become the lane's results, and an exit
 # status other than 0 without a failed case is a failure of its own
@@ -651,6 +676,7 @@ for i in "${!lane_lines[@]}"; do
 	matrix | toggle | topology) ;;
 	1dev) LANE_ONE_DEVICE=1 ;;
 	stop) stop_setup "$kver" "$drv" ;;
+	diskfull) diskfull_setup "${lane_names[i]}" ;;
 	hvisor) hvisor_setup ;;
 	pci) LANE_BUS=pci LANE_DTB=qemu ;;
 	qemu10) qemu10_setup ;;
@@ -674,6 +700,7 @@ for i in "${!lane_lines[@]}"; do
 done
 
 pool_join
+diskfull_cleanup
 
 # TAP for the whole run
 total=$(wc -l <"$results")
