@@ -161,6 +161,7 @@ for q in $SCALE_QSIZES; do
 	case "$q" in 4|8|16|32|64|128|256|512|1024) ;; *) die "queue-size '$q': a power of two, 4..1024" ;; esac
 done
 [ "$SCALE" = 0 ] || [ "$COUNT$PROFILE" = 00 ] || die "SCALE=1 is a run of its own (no COUNT=1 or PROFILE=1)"
+[ "$PROFILE" = 0 ] || [ "$QEMU" = 7.2 ] || die "PROFILE=1 needs QEMU=7.2: the plugin is built against the host's QEMU"
 case "$ROUNDS" in ''|*[!0-9]*) die "ROUNDS must be a number" ;; esac
 [ "$ROUNDS" -gt 0 ] || [ "$COUNT$PROFILE" != 00 ] || die "ROUNDS=0 needs COUNT=1 or PROFILE=1"
 for s in $SETS; do
