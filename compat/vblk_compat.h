@@ -276,4 +276,13 @@ static void fn##_old(struct request **rqlist)				\
 	blk_mq_virtio_map_queues(qmap, dev_to_virtio(dev), offset)
 #endif
 
+#ifndef VMMIO_HAVE_SYSTEM_PERCPU_WQ
+/*
+ * 6.17 named the system workqueues by how they are bound and deprecated
+ * system_wq (7.x logs each work queued there): system_percpu_wq is the
+ * per-CPU one, system_wq before.
+ */
+#define system_percpu_wq system_wq
+#endif
+
 #endif /* VBLK_COMPAT_H */
