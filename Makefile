@@ -76,6 +76,7 @@ deps:
 kernels: deps
 	$(TOOLS)/host/fetch-kernel.sh 6.1 >/dev/null
 	$(TOOLS)/host/fetch-kernel.sh 6.12 >/dev/null
+	$(TOOLS)/host/fetch-kernel.sh 7.3 >/dev/null
 
 lint: deps
 	$(TOOLS)/lint.sh
