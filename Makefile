@@ -4,6 +4,7 @@
 #
 #   make                  build the modules against the Debian arm64 6.1 guest kernel
 #   make KVER=6.12        ... against the 6.12 backports kernel
+#   make KVER=7.3         ... against trixie-backports' 7.3 (built with trixie's gcc 14)
 #   make KVER=amd64       ... natively, against Debian's x86_64 6.1 kernel (the microvm lanes)
 #   make KDIR=/lib/modules/$(uname -r)/build ARCH= CROSS_COMPILE=   native build
 #   make run              boot a guest with root=/dev/vda on our drivers (ROOTFS=, SMP=, NET=user, GDB=1, ...: README)
@@ -76,6 +77,7 @@ deps:
 kernels: deps
 	$(TOOLS)/host/fetch-kernel.sh 6.1 >/dev/null
 	$(TOOLS)/host/fetch-kernel.sh 6.12 >/dev/null
+	$(TOOLS)/host/fetch-kernel.sh 7.3 >/dev/null
 
 lint: deps
 	$(TOOLS)/lint.sh

@@ -8,8 +8,10 @@
 #include <linux/blkdev.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/scatterlist.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
+#include <linux/workqueue.h>
 
 static int baseline(struct request_queue *q)
 {

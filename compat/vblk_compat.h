@@ -4,16 +4,101 @@
  * for how they are found.  vblk is written against the newest block API
  * (queue limits given to blk_mq_alloc_disk and changed through
  * queue_limits_start_update/commit_update, struct rq_list,
- * blk_mq_map_hw_queues); on an older kernel this header supplies those
- * names.  Include it after every <linux/...> header.
+ * blk_mq_map_hw_queues, the freeze's memflags, merging by default,
+ * blk_rq_map_sg and blk_rq_map_kern without the queue, getgeo on the
+ * gendisk); on an older kernel this header supplies those names.
+ * Include it after every <linux/...> header.
  */
 #ifndef VBLK_COMPAT_H
 #define VBLK_COMPAT_H
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/sched/mm.h>
 
 #include "virtio_compat.h"
+
+#ifndef VMMIO_HAVE_BLK_FREEZE_MEMFLAGS
+/*
+ * 6.14: a frozen queue's owner allocates in a noio scope (a reclaim that
+ * writes back through the frozen queue would wait for it forever):
+ * blk_mq_freeze_queue() enters the scope and returns the flags it saved,
+ * blk_mq_unfreeze_queue() takes them back.  Before, the freeze had no
+ * scope; the same one is given here.
+ */
+static inline unsigned int __must_check
+compat_blk_mq_freeze_queue(struct request_queue *q)
+{
+	unsigned int memflags = memalloc_noio_save();
+
+	blk_mq_freeze_queue(q);
+	return memflags;
+}
+
+static inline void compat_blk_mq_unfreeze_queue(struct request_queue *q,
+						unsigned int memflags)
+{
+	blk_mq_unfreeze_queue(q);
+	memalloc_noio_restore(memflags);
+}
+
+#define blk_mq_freeze_queue compat_blk_mq_freeze_queue
+#define blk_mq_unfreeze_queue compat_blk_mq_unfreeze_queue
+#endif
+
+#ifdef VMMIO_HAVE_BLK_MQ_F_SHOULD_MERGE
+/*
+ * 6.14 made merging the default of every blk-mq queue and dropped the
+ * tag set flag that asked for it: on an older kernel each tag set vblk
+ * allocates asks, as the newer kernel assumes.
+ */
+static inline int compat_blk_mq_alloc_tag_set(struct blk_mq_tag_set *set)
+{
+	set->flags |= BLK_MQ_F_SHOULD_MERGE;
+	return blk_mq_alloc_tag_set(set);
+}
+
+#define blk_mq_alloc_tag_set compat_blk_mq_alloc_tag_set
+#endif
+
+#ifndef VMMIO_HAVE_BLK_RQ_MAP_SG_RQ
+/* 6.15: blk_rq_map_sg() finds the queue through the request */
+static inline int compat_blk_rq_map_sg(struct request *rq,
+				       struct scatterlist *sglist)
+{
+	return blk_rq_map_sg(rq->q, rq, sglist);
+}
+
+#define blk_rq_map_sg compat_blk_rq_map_sg
+#endif
+
+#ifndef VMMIO_HAVE_BLK_RQ_MAP_KERN_RQ
+/* 6.16: so does blk_rq_map_kern() */
+static inline int compat_blk_rq_map_kern(struct request *rq, void *kbuf,
+					 unsigned int len, gfp_t gfp)
+{
+	return blk_rq_map_kern(rq->q, rq, kbuf, len, gfp);
+}
+
+#define blk_rq_map_kern compat_blk_rq_map_kern
+#endif
+
+/*
+ * 6.18: block_device_operations.getgeo takes the gendisk, not a block
+ * device.  VBLK_GETGEO_ADAPTER(fn) defines fn_bdev, the old form around
+ * fn of the new; VBLK_GETGEO_OP(fn) names what the kernel calls.
+ */
+#ifdef VMMIO_HAVE_BLK_GETGEO_DISK
+#define VBLK_GETGEO_OP(fn)		(fn)
+#define VBLK_GETGEO_ADAPTER(fn)
+#else
+#define VBLK_GETGEO_OP(fn)		(fn##_bdev)
+#define VBLK_GETGEO_ADAPTER(fn)						\
+static int fn##_bdev(struct block_device *bdev, struct hd_geometry *geo)	\
+{									\
+	return fn(bdev->bd_disk, geo);					\
+}
+#endif
 
 #ifndef VMMIO_HAVE_BLK_ALLOC_DISK_LIM
 /*
@@ -80,11 +165,12 @@ static inline int
 compat_queue_limits_commit_update_frozen(struct request_queue *q,
 					 struct queue_limits *lim)
 {
+	unsigned int memflags;
 	int err;
 
-	blk_mq_freeze_queue(q);
+	memflags = blk_mq_freeze_queue(q);
 	err = queue_limits_commit_update(q, lim);
-	blk_mq_unfreeze_queue(q);
+	blk_mq_unfreeze_queue(q, memflags);
 	return err;
 }
 
@@ -107,9 +193,10 @@ static inline int vblk_queue_write_cache(struct request_queue *q, bool on)
 		lim.features &= ~BLK_FEAT_WRITE_CACHE;
 	return queue_limits_commit_update_frozen(q, &lim);
 #else
-	blk_mq_freeze_queue(q);
+	unsigned int memflags = blk_mq_freeze_queue(q);
+
 	blk_queue_write_cache(q, on, false);
-	blk_mq_unfreeze_queue(q);
+	blk_mq_unfreeze_queue(q, memflags);
 	return 0;
 #endif
 }
@@ -187,6 +274,15 @@ static void fn##_old(struct request **rqlist)				\
 #include <linux/blk-mq-virtio.h>
 #define blk_mq_map_hw_queues(qmap, dev, offset)				\
 	blk_mq_virtio_map_queues(qmap, dev_to_virtio(dev), offset)
+#endif
+
+#ifndef VMMIO_HAVE_SYSTEM_PERCPU_WQ
+/*
+ * 6.17 named the system workqueues by how they are bound and deprecated
+ * system_wq (7.x logs each work queued there): system_percpu_wq is the
+ * per-CPU one, system_wq before.
+ */
+#define system_percpu_wq system_wq
 #endif
 
 #endif /* VBLK_COMPAT_H */

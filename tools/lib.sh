@@ -50,15 +50,20 @@ stamp_set() { mkdir -p "$CACHE/stamps"; printf '%s' "$2" >"$CACHE/stamps/$1"; }
 # hash of files' contents (inputs of a cached step)
 hash_files() { cat "$@" | sha256sum | cut -c1-16; }
 
-# guest kernel selection: KVER is 6.1 (bookworm) or 6.12 (bookworm-backports)
-# for arm64, or amd64: Debian's 6.1 for x86_64 (the microvm lanes)
+# guest kernel selection: KVER is 6.1 (bookworm), 6.12 (bookworm-backports)
+# or 7.3 (trixie-backports) for arm64, or amd64: Debian's 6.1 for x86_64
+# (the microvm lanes)
 kver_suite() {
 	case "$1" in
 	6.1 | amd64) echo bookworm ;;
 	6.12) echo bookworm-backports ;;
-	*) die "unknown KVER '$1' (use 6.1, 6.12 or amd64)" ;;
+	7.3) echo trixie-backports ;;
+	*) die "unknown KVER '$1' (use 6.1, 6.12, 7.3 or amd64)" ;;
 	esac
 }
+# the Debian release whose archive has KVER's kernel (apt-private.sh's
+# APT_RELEASE: the system's own for bookworm's)
+kver_release() { local s; s=$(kver_suite "$1"); echo "${s%%-*}"; }
 # the Debian architecture of KVER's kernel, and its series
 kver_arch() { case "$1" in amd64) echo amd64 ;; *) echo arm64 ;; esac; }
 kver_series() { case "$1" in amd64) echo 6.1 ;; *) echo "$1" ;; esac; }

@@ -421,6 +421,7 @@ static void vblk_reread_limits(struct vblk *vblk)
 	struct request_queue *q = vblk->disk->queue;
 	struct queue_limits lim;
 	struct vblk_cfg new;
+	unsigned int memflags;
 	int err;
 
 	mutex_lock(&vblk->vdev_mutex);
@@ -448,11 +449,11 @@ static void vblk_reread_limits(struct vblk *vblk)
 
 	lim = queue_limits_start_update(q);
 	vblk_build_limits(&new, &lim);
-	blk_mq_freeze_queue(q);
+	memflags = blk_mq_freeze_queue(q);
 	err = queue_limits_commit_update(q, &lim);
 	if (!err)
 		vblk->cfg = new;
-	blk_mq_unfreeze_queue(q);
+	blk_mq_unfreeze_queue(q, memflags);
 	if (err)
 		dev_err(dev, "the block layer refused the new limits (%d), the disk keeps its own\n",
 			err);

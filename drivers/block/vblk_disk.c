@@ -50,9 +50,9 @@ static int vblk_name(char *buf, size_t size, int index)
 	return 0;
 }
 
-static int vblk_getgeo(struct block_device *bdev, struct hd_geometry *geo)
+static int vblk_getgeo(struct gendisk *disk, struct hd_geometry *geo)
 {
-	struct vblk *vblk = bdev->bd_disk->private_data;
+	struct vblk *vblk = disk->private_data;
 	int err = 0;
 
 	mutex_lock(&vblk->vdev_mutex);
@@ -68,12 +68,14 @@ static int vblk_getgeo(struct block_device *bdev, struct hd_geometry *geo)
 		/* no geometry: the usual fake one, 64 heads of 32 sectors */
 		geo->heads = 64;
 		geo->sectors = 32;
-		geo->cylinders = get_capacity(bdev->bd_disk) >> 11;
+		geo->cylinders = get_capacity(disk) >> 11;
 	}
 out:
 	mutex_unlock(&vblk->vdev_mutex);
 	return err;
 }
+
+VBLK_GETGEO_ADAPTER(vblk_getgeo)
 
 /* the last reference to the disk is gone: nothing uses vblk any more */
 static void vblk_free_disk(struct gendisk *disk)
@@ -87,7 +89,7 @@ static void vblk_free_disk(struct gendisk *disk)
 
 static const struct block_device_operations vblk_fops = {
 	.owner = THIS_MODULE,
-	.getgeo = vblk_getgeo,
+	.getgeo = VBLK_GETGEO_OP(vblk_getgeo),
 	.free_disk = vblk_free_disk,
 };
 
@@ -109,7 +111,6 @@ static int vblk_init_tag_set(struct vblk *vblk)
 	set->nr_maps = vblk->nr_poll_vqs ? HCTX_MAX_TYPES : 1;
 	set->queue_depth = depth;
 	set->numa_node = NUMA_NO_NODE;
-	set->flags = BLK_MQ_F_SHOULD_MERGE;
 	if (!vblk_io_scheduler)
 		set->flags |= BLK_MQ_F_NO_SCHED_BY_DEFAULT;
 	set->cmd_size = sizeof(struct vblk_req);

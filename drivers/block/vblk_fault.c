@@ -74,7 +74,7 @@ bool vblk_fault_irq(struct vblk *vblk, struct vblk_vq *bvq)
 	if (ms <= 0)
 		return false;
 	atomic64_inc(&f->irqs_delayed);
-	queue_delayed_work(system_wq, &f->delay_work, msecs_to_jiffies(ms));
+	queue_delayed_work(system_percpu_wq, &f->delay_work, msecs_to_jiffies(ms));
 	return true;
 }
 

@@ -177,9 +177,17 @@ static int vblk_freeze(struct virtio_device *vdev)
 	struct vblk *vblk = vdev->priv;
 	struct request_queue *q = vblk->disk->queue;
 
-	/* let what is in flight finish and keep new requests out */
-	blk_mq_freeze_queue(q);
+	unsigned int memflags;
+
+	/*
+	 * Let what is in flight finish, then hold new requests back with a
+	 * quiesce alone: they wait in the queue until restore.  A freeze
+	 * held from here to restore would stay with the task (its noio
+	 * scope, and on 6.13 and later a lockdep map) across the sleep.
+	 */
+	memflags = blk_mq_freeze_queue(q);
 	blk_mq_quiesce_queue(q);
+	blk_mq_unfreeze_queue(q, memflags);
 	vblk_stop(vblk);
 	return 0;
 }
@@ -194,7 +202,6 @@ static int vblk_restore(struct virtio_device *vdev)
 	if (err)
 		return err;
 	blk_mq_unquiesce_queue(q);
-	blk_mq_unfreeze_queue(q);
 	return 0;
 }
 #endif

@@ -23,6 +23,9 @@
  * The reset runs in a work item on its own WQ_MEM_RECLAIM workqueue: it
  * quiesces the queue, which cannot be done from the timeout handler, and
  * it must make progress when memory is short because it completes I/O.
+ * The workqueue is unbound, said explicitly: no reset needs the CPU
+ * that queued it, and 7.x warns about a workqueue that names neither
+ * WQ_UNBOUND nor WQ_PERCPU (which older kernels do not have).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -270,7 +273,7 @@ void vblk_recovery_stop(struct vblk *vblk)
 
 int vblk_recovery_module_init(void)
 {
-	vblk_wq = alloc_workqueue("vblk_recovery", WQ_MEM_RECLAIM, 0);
+	vblk_wq = alloc_workqueue("vblk_recovery", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	return vblk_wq ? 0 : -ENOMEM;
 }
 

@@ -134,7 +134,7 @@ static int vblk_map_data(struct request *rq, struct vblk_req *vbr)
 				     vbr->sg_table.sgl, VBLK_INLINE_SG);
 	if (unlikely(err))
 		return -ENOMEM;
-	return blk_rq_map_sg(rq->q, rq, vbr->sg_table.sgl);
+	return blk_rq_map_sg(rq, vbr->sg_table.sgl);
 }
 
 void vblk_unmap_data(struct request *rq, struct vblk_req *vbr)

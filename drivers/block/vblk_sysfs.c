@@ -36,7 +36,7 @@ static int vblk_get_id(struct gendisk *disk, char *id)
 		err = PTR_ERR(rq);
 		goto out_free;
 	}
-	err = blk_rq_map_kern(q, rq, buf, VIRTIO_BLK_ID_BYTES, GFP_KERNEL);
+	err = blk_rq_map_kern(rq, buf, VIRTIO_BLK_ID_BYTES, GFP_KERNEL);
 	if (err)
 		goto out_put;
 	err = blk_status_to_errno(blk_execute_rq(rq, false));

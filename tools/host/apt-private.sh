@@ -7,11 +7,22 @@
 # system's configured Debian sources at run time, with the arm64
 # architecture, the backports suite and deb-src added, so the system's apt
 # configuration is never changed and no archive host name lives in the repo.
+#
+# APT_RELEASE=CODENAME: the same for another Debian release (trixie for
+# the 7.x kernels of trixie-backports), served by the system's mirrors, in
+# a state of its own ($CACHE/apt-CODENAME): mixed into the system
+# release's, "the newest 6.12.x" would resolve to trixie's instead of
+# bookworm-backports' build.
 . "$(dirname "$0")/../lib.sh"
 
-APTDIR=$CACHE/apt
-codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
-[ -n "$codename" ] || die "cannot tell the Debian codename from /etc/os-release"
+syscodename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+[ -n "$syscodename" ] || die "cannot tell the Debian codename from /etc/os-release"
+codename=${APT_RELEASE:-$syscodename}
+if [ "$codename" = "$syscodename" ]; then
+	APTDIR=$CACHE/apt
+else
+	APTDIR=$CACHE/apt-$codename
+fi
 
 # Print "URI SUITE SIGNED-BY" for every enabled 'deb' source of the system.
 system_sources() {
@@ -45,9 +56,10 @@ system_sources() {
 
 setup() {
 	local main sec mainkey seckey
-	main=$(system_sources | awk -v s="$codename" '$2 == s { print $1, $3; exit }')
-	sec=$(system_sources | awk -v s="$codename-security" '$2 == s { print $1, $3; exit }')
-	[ -n "$main" ] || die "no '$codename' suite in the system's apt sources"
+	# the mirrors that serve the system's release serve the others too
+	main=$(system_sources | awk -v s="$syscodename" '$2 == s { print $1, $3; exit }')
+	sec=$(system_sources | awk -v s="$syscodename-security" '$2 == s { print $1, $3; exit }')
+	[ -n "$main" ] || die "no '$syscodename' suite in the system's apt sources"
 	mainkey=${main#* }; main=${main%% *}
 	mkdir -p "$APTDIR"/{lists/partial,archives/partial,sources.list.d}
 	: >"$APTDIR/status"
