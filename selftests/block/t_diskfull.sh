@@ -62,9 +62,9 @@ log_clean() {
 }
 
 tap_check data_before_full_reads_back before_full
-tap_check write_past_full_fails past_full
+tap_check_v write_past_full_fails past_full
 tap_check reads_keep_working reads_ok
 tap_check rewrite_in_place_works rewrite_ok
 tap_check other_disks_unaffected others_ok
-tap_check log_clean log_clean
+tap_check_v log_clean log_clean
 tap_exit

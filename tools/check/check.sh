@@ -80,7 +80,7 @@ FAULT_TESTS="t_recovery t_crash t_hostile t_lifecycle"
 lane_reset() {
 	LANE_QEMU=() LANE_EXTRA=() LANE_SCRATCH='' LANE_THREADS='' LANE_IDLE_THREAD=''
 	LANE_APPEND='' LANE_DESC='' LANE_DTB='' LANE_LOGLEVEL='' LANE_BOOT_WATCH='' LANE_ONE_DEVICE='' LANE_EXTRA_DEVICES=0
-	LANE_LOAD_DISKS=3 LANE_BIG_DISK=1 LANE_BUS=''
+	LANE_LOAD_DISKS=3 LANE_BIG_DISK=1 LANE_BUS='' LANE_HOST_HOOK=''
 }
 lane_reset
 
@@ -171,6 +171,7 @@ run_lane_now() {
 	[ "$kind" = odd ] || quiet=$quiet,t_odd
 	[ "$kind" = stop ] || quiet=$quiet,t_stop
 	[ "$kind" = diskfull ] || quiet=$quiet,t_diskfull
+	[ "$kind" = vhost ] || quiet=$quiet,t_vhost
 	[ "$LANE_BUS" = pci ] || quiet=$quiet,t_pci
 	# the project's own device tree on the 6.1 lanes, QEMU's on 6.12
 	if [ "$LANE_DTB" = qemu ]; then
@@ -219,7 +220,7 @@ run_lane_now() {
 		attempt=$((attempt + 1)) rc=0 watch=''
 		# the guest asks for QMP commands (resize, ...) through its console
 		# ... and reads the replies it asks for on the rig.qmp port
-		"$TOP/tools/guest/qmp-agent.py" "$dir/console.log" "$dir/qmp.sock" ${others_dev:+"$dir/qmpr.sock"} 2>"$dir/qmp-agent.log" &
+		RIG_HOST_HOOK=$LANE_HOST_HOOK "$TOP/tools/guest/qmp-agent.py" "$dir/console.log" "$dir/qmp.sock" ${others_dev:+"$dir/qmpr.sock"} 2>"$dir/qmp-agent.log" &
 		agent=$!
 		if [ -n "$LANE_THREADS" ]; then
 			thread_sampler "$dir" &
@@ -414,6 +415,53 @@ diskfull_cleanup() {
 	done
 }
 
+# vhost_setup LANE: one more disk, served by the host's qemu-storage-daemon
+# as a vhost-user-blk device (a 256 MiB raw file export), in a process of
+# its own as hvisor's virtio daemon is; guest RAM in a shared memfd, the
+# socket reconnecting.  The guest kills and restarts the daemon through
+# the lane's host hook (# rig: host vhost-kill | vhost-start, see
+# tools/guest/qmp-agent.py) under a verified load (t_vhost).  QEMU 10:
+# 7.2 cannot give a vhost-user device its kick eventfd under TCG.  The
+# daemons are stopped at the end of the run (VHOST_HOOKS).
+VHOST_HOOKS=()
+vhost_setup() {
+	local d=$CACHE/check/vhost-$1
+	command -v qemu-storage-daemon >/dev/null || die "no qemu-storage-daemon (Debian's qemu-system-common)"
+	qemu10_setup
+	[ ! -x "$d/hook" ] || "$d/hook" vhost-kill
+	rm -rf "$d" && mkdir -p "$d"
+	truncate -s 256M "$d/disk.img"
+	cat >"$d/hook" <<-EOF
+	#!/bin/sh
+	# the lane's host hook: vhost-kill (SIGKILL) or vhost-start the daemon
+	case "\$1" in
+	vhost-kill) [ ! -f "$d/pid" ] || kill -9 "\$(cat "$d/pid")" 2>/dev/null; rm -f "$d/pid" ;;
+	vhost-start)
+		rm -f "$d/sock"
+		qemu-storage-daemon --blockdev driver=file,node-name=f0,filename="$d/disk.img" \\
+			--export type=vhost-user-blk,id=e0,node-name=f0,writable=on,num-queues=1,addr.type=unix,addr.path="$d/sock" \\
+			>>"$d/qsd.log" 2>&1 </dev/null &
+		echo \$! >"$d/pid"
+		i=0
+		while [ ! -S "$d/sock" ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
+		[ -S "$d/sock" ] ;;
+	*) exit 2 ;;
+	esac
+	EOF
+	chmod +x "$d/hook"
+	"$d/hook" vhost-start || die "qemu-storage-daemon did not start (see $d/qsd.log)"
+	VHOST_HOOKS+=("$d/hook")
+	LANE_HOST_HOOK=$d/hook
+	LANE_EXTRA=(-object memory-backend-memfd,id=mem,size=1024M,share=on -machine memory-backend=mem
+		-chardev "socket,id=vu0,path=$d/sock,reconnect-ms=500"
+		-device vhost-user-blk,chardev=vu0,num-queues=1)
+	LANE_EXTRA_DEVICES=1
+}
+vhost_cleanup() {
+	local h
+	for h in "${VHOST_HOOKS[@]}"; do "$h" vhost-kill; done
+}
+
 # stop_setup KVER DRIVERS: one more disk, "stopdisk", with QEMU's
 # werror=stop and rerror=stop over blkdebug rules that fail one write and
 # one read once: QEMU pauses the guest, the qmp-agent resumes it, the
@@ -549,7 +597,7 @@ crash_lane() {
 lane_group() {
 	case "$1" in
 	matrix | toggle | 1dev | stop | diskfull | topology | hvisor) echo matrix ;;
-	qemu10 | iothread) echo qemu10 ;;
+	qemu10 | iothread | vhost) echo qemu10 ;;
 	microvm-*) echo microvm ;;
 	*) echo "$1" ;;
 	esac
@@ -677,6 +725,7 @@ for i in "${!lane_lines[@]}"; do
 	1dev) LANE_ONE_DEVICE=1 ;;
 	stop) stop_setup "$kver" "$drv" ;;
 	diskfull) diskfull_setup "${lane_names[i]}" ;;
+	vhost) vhost_setup "${lane_names[i]}" ;;
 	hvisor) hvisor_setup ;;
 	pci) LANE_BUS=pci LANE_DTB=qemu ;;
 	qemu10) qemu10_setup ;;
@@ -701,6 +750,7 @@ done
 
 pool_join
 diskfull_cleanup
+vhost_cleanup
 
 # TAP for the whole run
 total=$(wc -l <"$results")

@@ -13,6 +13,11 @@ flattened to one "path=value" line per member (return.0.device=d0,
 return.0.stats.flush_operations=3, ...) and a last line "end", which a
 shell reads without a JSON parser.
 
+A line "# rig: host WORD" runs the lane's host hook (the executable
+RIG_HOST_HOOK names, with WORD as its argument; at most 60 s) and logs
+its exit status to LOG.qmp: what a lane lets its guest do on the host,
+such as killing and restarting a vhost-user backend.
+
 A guest cannot ask for anything while QEMU has paused it, as it does on
 an I/O error with rerror/werror=stop: on such a BLOCK_IO_ERROR event the
 agent waits a second and sends "cont" itself (QEMU then retries the
@@ -22,11 +27,27 @@ import json
 import os
 import select
 import socket
+import subprocess
 import sys
 import time
 
 MARK = "# rig: qmp "
 ASK = "# rig: qmp? "
+HOST = "# rig: host "
+
+
+def host_hook(word, mon):
+    """run the lane's host hook with WORD; its exit status goes to the log"""
+    hook = os.environ.get("RIG_HOST_HOOK")
+    if not hook:
+        mon.log("host %s: this lane has no host hook" % word)
+        return
+    try:
+        rc = subprocess.run([hook, word], timeout=60, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL).returncode
+    except subprocess.TimeoutExpired:
+        rc = "timeout"
+    mon.log("host %s: %s" % (word, rc))
 
 
 def connect(path, deadline):
@@ -161,6 +182,8 @@ def main():
                     mon.command(json.loads(line[len(MARK):]))
                 elif line.startswith(ASK):
                     reply.send(mon.command(json.loads(line[len(ASK):])))
+                elif line.startswith(HOST):
+                    host_hook(line[len(HOST):].strip(), mon)
 
 
 if __name__ == "__main__":
