@@ -100,8 +100,7 @@ struct vmmio_device {
 	int irq;
 	bool irq_requested;
 	bool irq_level;		/* the line is level-triggered (see vmmio_interrupt) */
-	bool irq_fast;		/* vmmio_interrupt_fast() may serve it */
-	unsigned int irq_fast_run;	/* interrupts it served in a row */
+	unsigned int irq_fast_run;	/* vmmio_interrupt_fast() in a row */
 	unsigned long irq_flags;	/* VMMIO_IRQ_* bits */
 	bool pinned;		/* holds a module reference (vmmio_pin) */
 

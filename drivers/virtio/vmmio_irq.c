@@ -29,15 +29,16 @@
  * line as one nobody cares about, for good.  vmmio_irq_unmask() undoes
  * this once the reset has lowered the line.
  */
-static void vmmio_note_needs_reset(struct vmmio_device *vm, int irq)
+static void vmmio_note_needs_reset(struct vmmio_device *vm)
 {
 	if (!(vmmio_read(vm, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET))
 		return;
 	WRITE_ONCE(vm->stats.needs_reset, vm->stats.needs_reset + 1);
 	dev_warn_ratelimited(&vm->pdev->dev, "the device reports DEVICE_NEEDS_RESET\n");
 	if (vm->irq_level && !test_and_set_bit(VMMIO_IRQ_MASKED, &vm->irq_flags)) {
-		disable_irq_nosync(irq);
-		dev_warn(&vm->pdev->dev, "interrupt %d masked until the device is reset\n", irq);
+		disable_irq_nosync(vm->irq);
+		dev_warn(&vm->pdev->dev, "interrupt %d masked until the device is reset\n",
+			 vm->irq);
 	}
 }
 
@@ -76,7 +77,7 @@ static void vmmio_dispatch(struct vmmio_device *vm, int irq, u32 status)
 {
 	if (status & VIRTIO_MMIO_INT_CONFIG) {
 		WRITE_ONCE(vm->stats.config_changes, vm->stats.config_changes + 1);
-		vmmio_note_needs_reset(vm, irq);
+		vmmio_note_needs_reset(vm);
 		virtio_config_changed(&vm->vdev);
 	}
 	if (status & VIRTIO_MMIO_INT_VRING)
@@ -97,7 +98,7 @@ static void vmmio_dispatch(struct vmmio_device *vm, int irq, u32 status)
  */
 static bool vmmio_interrupt_fast(struct vmmio_device *vm, int irq)
 {
-	if (!vm->irq_fast || vm->irq_fast_run >= VMMIO_IRQ_FAST_MAX)
+	if (!vm->irq_level || !fast_ack || vm->irq_fast_run >= VMMIO_IRQ_FAST_MAX)
 		return false;
 	vmmio_write(vm, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
 	if (!vmmio_dispatch_vrings(vm, irq))
@@ -167,7 +168,6 @@ int vmmio_irq_request(struct vmmio_device *vm)
 		return 0;
 	/* the type the firmware gave the line; unknown counts as edge */
 	vm->irq_level = irq_get_trigger_type(vm->irq) & IRQ_TYPE_LEVEL_MASK;
-	vm->irq_fast = vm->irq_level && fast_ack;
 	vm->irq_fast_run = 0;
 	err = request_irq(vm->irq, vmmio_interrupt, IRQF_SHARED,
 			  dev_name(&vm->pdev->dev), vm);

@@ -325,7 +325,8 @@ if [ "$SCALE" = 1 ]; then
 		--command "$env_line $cmdline" --facts "$facts" --elapsed "$(($(date +%s) - t_start))"
 fi
 
-# the sets of one round: intree twice (A/A), then the others
+# the sets of one round, timed or counting: intree twice (A/A), then the
+# others
 round_sets=()
 for s in $SETS; do
 	round_sets+=("$s")
@@ -347,18 +348,12 @@ if [ "$ROUNDS" -gt 0 ] && [ "$NULLB" = 1 ]; then boot nullb none 1 rig.bench_dev
 # where the write is traced: QEMU 7.2)
 count_dirs=()
 if [ "$COUNT" = 1 ]; then
-	count_sets=()
-	for s in $SETS; do
-		count_sets+=("$s")
-		[ "$s" = intree ] && count_sets+=(intree-b)
-	done
-	nc=${#count_sets[@]}
 	for r in $(seq 1 "$COUNT_ROUNDS"); do
 		cdir=$dir/count/r$r
 		mkdir -p "$cdir"
 		count_dirs+=("$cdir")
-		for k in $(seq 0 $((nc - 1))); do
-			s=${count_sets[$(((k + r - 1) % nc))]}
+		for k in $(seq 0 $((n - 1))); do
+			s=${round_sets[$(((k + r - 1) % n))]}
 			# shellcheck disable=SC2034 # used through BOOT_QEMU
 			count_qemu=(-d 'trace:virtio_mmio_*,trace:virtio_queue_notify,trace:pl011_write'
 				-D "$cdir/$s.trace" "${EXTRA[@]}")

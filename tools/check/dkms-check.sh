@@ -35,15 +35,7 @@ OUT=$TOP/dist/dkms-check
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-n=0 passed=0 failed=0
-ok() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n $1"; }
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n $1"
-	shift
-	local l
-	for l in "$@"; do echo "# $l"; done
-}
+. "$TOP/tools/check/host-tap.sh"
 # tap NAME LOG CMD...: run CMD with its output in LOG; its last lines on failure
 tap() {
 	local name=$1 log=$OUT/$2.log
@@ -55,11 +47,6 @@ tap() {
 		tail -n 20 "$log" | sed 's/^/#   /'
 		return 1
 	fi
-}
-finish() {
-	echo "1..$n"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
 }
 
 [ "$(id -u)" = 0 ] || die "dkms-check.sh installs a package: run it as root"

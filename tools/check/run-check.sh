@@ -32,25 +32,12 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 export KVER
 
-n=0 passed=0 failed=0
-ok() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	local l
-	for l in "$@"; do echo "# $l"; done
-}
+. "$TOP/tools/check/host-tap.sh"
 # check NAME CMD...: ok if CMD succeeds
 check() {
 	local name=$1
 	shift
 	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
-}
-finish() {
-	echo "1..$n"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
 }
 has() { grep -q -- "$2" "$1"; }
 # a TCP port nobody listens on now (bound, then released)
