@@ -40,6 +40,9 @@
 LANES_FILE=${LANES_FILE:-$TOP/tools/check/lanes}
 LANES=${LANES:-matrix host pci crash qemu10 microvm odd}
 CRASH=${CRASH:-1}
+# The lanes' time limits: LANE_TIMEOUT given, or a base scaled by the
+# host's speed now (calibrate, before the first lane boots)
+USER_LANE_TIMEOUT=${LANE_TIMEOUT:-}
 if [ "${CHECK_LONG:-0}" = 1 ]; then
 	CRASH_MARKS=${CRASH_MARKS:-0}
 	CRASH_RECORDS=${CRASH_RECORDS:-300}
@@ -48,12 +51,24 @@ else
 	CRASH_MARKS=${CRASH_MARKS:-40}
 	LANE_TIMEOUT=${LANE_TIMEOUT:-600}
 fi
-# the debug kernel's lane (KASAN, lockdep, kmemleak) took 900 s in a warm
-# run and over 1200 s in a cold one with builds beside it: three times
-# the time (issue 17 replaces this with a calibration of the host)
-DEBUG_TIMEOUT=${DEBUG_TIMEOUT:-$((LANE_TIMEOUT * 3))}
-CRASH_TIMEOUT=${CRASH_TIMEOUT:-$LANE_TIMEOUT}
-export CRASH_RECORDS CRASH_MARKS CRASH_RESET_EVERY CRASH_TIMEOUT
+USER_DEBUG_TIMEOUT=${DEBUG_TIMEOUT:-} USER_CRASH_TIMEOUT=${CRASH_TIMEOUT:-}
+# lane_timeouts: the debug kernel's lane (KASAN, lockdep, kmemleak: its
+# tests run 3-4 times slower than on Debian's kernel; 690 s of the 600 s
+# base on an idle host) gets three times the base
+lane_timeouts() {
+	DEBUG_TIMEOUT=${USER_DEBUG_TIMEOUT:-$((LANE_TIMEOUT * 3))}
+	CRASH_TIMEOUT=${USER_CRASH_TIMEOUT:-$LANE_TIMEOUT}
+	export CRASH_TIMEOUT
+}
+lane_timeouts
+export CRASH_RECORDS CRASH_MARKS CRASH_RESET_EVERY
+# The calibration boot: the 6.1 guest, one vCPU, only the dmesg test, no
+# other lane running.  CAL_REF_SECS is its median wall time on an idle
+# 2-CPU host (the machine the base timeouts were set on); a host that
+# is slower, or busy with other guests, takes longer, and every lane's
+# limit grows by the same factor (at least 1, at most CAL_MAX).
+CAL_REF_SECS=${CAL_REF_SECS:-2.7}
+CAL_MAX=${CAL_MAX:-4}
 CHECK_JOBS=${CHECK_JOBS:-2}
 # the slow tests: make check runs them on the heavy=1 lanes only
 HEAVY_TESTS=t_churn
@@ -99,12 +114,23 @@ pool_run() {
 	while [ "$(jobs -rp | wc -l)" -ge "$CHECK_JOBS" ]; do
 		wait -n || true
 	done
-	{ "$@" || printf 'fail\tcheck.part_%s\t%s exited with an error\n' "$part_seq" "$1"; } >"$part" &
+	{
+		local t0=$SECONDS
+		"$@" || printf 'fail\tcheck.part_%s\t%s exited with an error\n' "$part_seq" "$1"
+		echo $((SECONDS - t0)) >"$part.secs"
+	} >"$part" &
 	[ "$CHECK_JOBS" -gt 1 ] || wait $!
 }
 pool_join() {
 	wait || true
-	cat "$parts"/* >>"$results" 2>/dev/null || true
+	local p
+	for p in "$parts"/[0-9][0-9][0-9]; do
+		[ -f "$p" ] || continue
+		cat "$p" >>"$results"
+		# the lane's wall time, beside its name (the summary's per-lane line)
+		[ -f "$p.secs" ] && [ -s "$p" ] &&
+			printf '%s\t%s\n' "$(head -n1 "$p" | cut -f2 | sed 's/: .*//')" "$(cat "$p.secs")" >>"$CACHE/check/times.txt"
+	done
 }
 
 # the project's device tree, plus two broken virtio,mmio nodes that must
@@ -566,6 +592,46 @@ microvm_setup() {
 	esac
 }
 
+# microvm_dkms_setup LANE: the microvm-acpi lane's guest, booting the
+# vmmio.ko and vblk.ko that dkms built and installed from make deb's
+# package (host-dkms-check keeps a copy in dist/dkms-check/modules-amd64/)
+# instead of the rig's build.  Waits for that lane when it is in this run
+# (it comes earlier in the lanes file), else runs its script for amd64
+# alone.  Sets DKMS_FAIL to the reason when there are no such modules.
+microvm_dkms_setup() {
+	local mods=$TOP/dist/dkms-check/modules-amd64 d=$CACHE/build/amd64-dkms i=0 ko sum
+	microvm_setup microvm-acpi
+	LANE_DESC="x86_64 microvm, slots from ACPI, the modules dkms built from the package"
+	DKMS_FAIL=''
+	case " ${lane_names[*]} " in
+	*" host-dkms-check "*)
+		while [ ! -f "$CACHE/check/host-dkms-check.done" ] && [ $i -lt 3600 ]; do
+			sleep 2
+			i=$((i + 2))
+		done ;;
+	*)
+		rm -rf "$mods"
+		DKMS_KVERS=amd64 "$TOP/tools/check/dkms-check.sh" >"$CACHE/check/$1.dkms.log" 2>&1 ||
+			echo "  [lane $1] dkms-check.sh failed: $CACHE/check/$1.dkms.log" >&2 ;;
+	esac
+	for ko in vmmio vblk; do
+		[ -f "$mods/$ko.ko" ] || DKMS_FAIL="no $mods/$ko.ko: dkms did not build and install it (host-dkms-check)"
+	done
+	[ -z "$DKMS_FAIL" ] || return 0
+	rm -rf "$d" && mkdir -p "$d/modules"
+	# the package's modules, and the rig's test module (not packaged)
+	cp "$mods"/vmmio.ko "$mods"/vblk.ko "$MODDIR"/vqerr_test.ko "$d/modules/"
+	step initramfs-amd64-dkms "$TOP/tools/guest/mkinitramfs.sh" amd64 "$d/modules" \
+		"$CACHE/build/selftests-amd64" "$d/initramfs.cpio" "$CACHE/build/amd64/modules-fault" ||
+		{ DKMS_FAIL="building the initramfs with dkms's modules failed"; return 0; }
+	for ko in vmmio vblk; do
+		sum=$(sha256sum <"$mods/$ko.ko")
+		cmp -s "$mods/$ko.ko" "$d/modules/$ko.ko" && [ "$(sha256sum <"$d/modules/$ko.ko")" = "$sum" ] ||
+			DKMS_FAIL="$ko.ko in the initramfs is not dkms's"
+	done
+	INITRD=$d/initramfs.cpio
+}
+
 # crash consistency: the replay tools' own tests (once), then one boot per
 # crash lane with its disks on blklogwrites, checked on the host
 crash_tools() {
@@ -623,6 +689,8 @@ host_lane() {
 		if (rc != 0 && nf == 0) printf "fail\t%s: exit status\t%s exited with %d after %d cases\n", l, FILENAME, rc, n }
 	' "$log"
 	grep -q '^not ok' "$log" || [ "$rc" = 0 ] || echo "  [lane $lane] log: $log" >&2
+	# for a lane that waits on this one (microvm-dkms)
+	touch "$CACHE/check/$lane.done"
 }
 # lane_name KIND KVER LAYOUT DRIVERS PROPS
 lane_name() {
@@ -664,6 +732,11 @@ while read -r kind a b c d e; do
 	wanted KVERS "$a" && wanted LAYOUTS "$b" && wanted DRIVERS "$c" || continue
 	# shellcheck disable=SC2053
 	[ -z "${LANE:-}" ] || [[ $name == $LANE ]] || continue
+	# make check-long's own lanes: make check runs them only when LANE
+	# names them
+	case " $e " in *" long=only "*)
+		[ "${CHECK_LONG:-0}" = 1 ] || [ -n "${LANE:-}" ] || continue ;;
+	esac
 	lane_lines+=("$kind $a $b $c $d $e")
 	lane_names+=("$name")
 done <"$LANES_FILE"
@@ -708,12 +781,47 @@ if [ "${CHECK_LIST:-0}" = 1 ]; then
 	exit 0
 fi
 
+# calibrate: three calibration boots; their median wall time against
+# CAL_REF_SECS scales LANE_TIMEOUT (unless LANE_TIMEOUT was given) and the
+# limits derived from it.  Only when a lane boots a guest.
+calibrate() {
+	local dir=$CACHE/check/calibrate i t0 secs=() med factor
+	rm -rf "$dir" && mkdir -p "$dir"
+	truncate -s 64M "$dir/scratch.img"
+	guest_for 6.1
+	for i in 1 2 3; do
+		t0=$(date +%s.%N)
+		"$TOP/tools/guest/qemu-run.sh" --kernel "$KIMAGE" --initrd "$INITRD" --smp 1 \
+			--timeout 300 --log "$dir/console$i.log" \
+			--append "rig.mode=check rig.drivers=intree rig.layout=legacy rig.nvirtio=1 rig.fault=0 loglevel=1 rig.only=dmesg" \
+			--disk "file=$dir/scratch.img,format=raw|serial=scratch" >/dev/null 2>&1 ||
+			die "the calibration boot failed (see $dir/console$i.log)"
+		secs+=("$(echo "$(date +%s.%N) - $t0" | bc)")
+	done
+	med=$(printf '%s\n' "${secs[@]}" | sort -n | sed -n 2p | xargs printf '%.1f')
+	factor=$(awk -v m="$med" -v r="$CAL_REF_SECS" -v x="$CAL_MAX" \
+		'BEGIN { f = m / r; if (f < 1) f = 1; if (f > x) f = x; printf "%.2f", f }')
+	if [ -z "$USER_LANE_TIMEOUT" ]; then
+		LANE_TIMEOUT=$(awk -v b="$LANE_TIMEOUT" -v f="$factor" 'BEGIN { printf "%d", b * f }')
+		lane_timeouts
+	fi
+	CAL_LINE="# host speed: calibration boot ${med} s (idle reference ${CAL_REF_SECS} s), factor $factor;"
+	CAL_LINE+=" lane timeout ${LANE_TIMEOUT} s${USER_LANE_TIMEOUT:+ (given)}, debug lane ${DEBUG_TIMEOUT} s"
+	echo "$CAL_LINE" >&2
+}
+CAL_LINE=''
+
 t_start=$(date +%s)
 mkdir -p "$CACHE/check"
 rm -rf "$parts" && mkdir -p "$parts"
 : >"$results"
+: >"$CACHE/check/times.txt"
+rm -f "$CACHE"/check/*.done
 "$TOP/tools/guest/build-dtb.sh" "$TOP/tools/guest/dts/virt-broken-nodes.dts" "$dtb"
 crash_tools_done=''
+for l in "${lane_lines[@]}"; do
+	case "$l" in host\ *) ;; *) calibrate; break ;; esac
+done
 for i in "${!lane_lines[@]}"; do
 	read -r kind kver layout drv tests keys <<<"${lane_lines[i]}"
 	props=$(echo " $keys" | sed -n 's/.* props=\([^ ]*\).*/\1/p')
@@ -730,6 +838,13 @@ for i in "${!lane_lines[@]}"; do
 	pci) LANE_BUS=pci LANE_DTB=qemu ;;
 	qemu10) qemu10_setup ;;
 	iothread) iothread_setup "$drv" ;;
+	microvm-dkms)
+		microvm_dkms_setup "${lane_names[i]}"
+		if [ -n "$DKMS_FAIL" ]; then
+			pool_run printf 'fail\t%s: dkms.modules\t%s\n' "${lane_names[i]}" "$DKMS_FAIL"
+			lane_reset
+			continue
+		fi ;;
 	microvm-*) microvm_setup "$kind" ;;
 	odd) odd_setup; env=${env:+$env,}ODD_MANY=$ODD_MANY ;;
 	host)
@@ -772,13 +887,17 @@ fi
 for kver in $(printf '%s\n' "${!kvers_run[@]}" | sort); do
 	echo "# kernel $kver: $(sed -n 's/^KREL=//p' "$(kdir_root "$kver")/env") ($(sed -n 's/^KPKGVER=//p' "$(kdir_root "$kver")/env"))"
 done
-awk -F'\t' '{ split($2, a, ": "); c[a[1]]++ } END { for (l in c) printf "# lane %s: %d cases\n", l, c[l] }' "$results" | sort
+awk -F'\t' 'FILENAME != ARGV[1] { secs[$1] += $2; next }
+	{ split($2, a, ": "); c[a[1]]++ }
+	END { for (l in c) printf "# lane %s: %d cases%s\n", l, c[l], (l in secs) ? ", " secs[l] " s" : "" }' \
+	"$results" "$CACHE/check/times.txt" | sort
 # the crash lanes' figures
 awk -F'\t' '$2 ~ /: crash\.summary$/ { sub(/: crash\.summary$/, "", $2); print "# " $2 ": " $3 }' "$results"
 if [ "$fail" -gt 0 ]; then
 	echo "# failures:"
 	grep '^fail' "$results" | cut -f2,3 | sed 's/^/#   /; s/\t/ -- /'
 fi
+[ -z "$CAL_LINE" ] || echo "$CAL_LINE"
 echo "# time: $(($(date +%s) - t_start))s"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -19,7 +19,9 @@
 # the rig's host-deps.sh does not carry them) and leaves them installed.
 # Refuses to run where vmmio is already known to dkms: the check would
 # remove it.  Reads the kernels from the rig's cache (fetched if missing),
-# writes nothing there: logs go to dist/dkms-check/.
+# writes nothing there: logs go to dist/dkms-check/, and a copy of each
+# kernel's installed modules to dist/dkms-check/modules-KVER/ (what the
+# microvm-dkms lane of make check boots).
 #
 # Prints TAP and "N passed, N failed"; exits non-zero on any failure.
 # Environment: DKMS_KVERS="amd64 6.1 6.12" (the kernels, as KVER),
@@ -161,12 +163,16 @@ for k in $DKMS_KVERS; do
 	fi
 	tap "dkms install $tag" "install-$krel" env "${env[@]}" dkms install "${args[@]}" || continue
 
+	mkdir -p "$OUT/modules-$k"
 	for m in vmmio vblk; do
 		ko=/lib/modules/$krel/updates/dkms/$m.ko
 		if [ ! -f "$ko" ]; then
 			not_ok "$krel: $m.ko installed" "no $ko"
 			continue
 		fi
+		# kept for the guest that boots what dkms installed (the
+		# microvm-dkms lane of make check)
+		cp "$ko" "$OUT/modules-$k/"
 		found=$(modinfo -k "$krel" -F filename "$m" 2>&1)
 		if [ "$found" = "$ko" ]; then
 			ok "$krel: $m.ko installed, depmod finds it"
