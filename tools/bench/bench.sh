@@ -110,9 +110,62 @@
 #                       rings either way); the property sets the device's
 #                       seg_max (queue-size - 2)
 #   V=1                 show the guest consoles
+#   DEVICES="qemu10 qemu72 vhost"  with neither QEMU= nor BACKEND= given
+#                       (and no SCALE=1 or PROFILE=1): one run per device,
+#                       QEMU 10's virtio-mmio (QEMU=10), QEMU 7.2's
+#                       (QEMU=7.2), a vhost-user-blk disk (QEMU=10
+#                       BACKEND=vhost), the other knobs the same but
+#                       ROUNDS: the timed rounds on the first device only
+#                       (TCG timings are not what a hypervisor bills; the
+#                       counting boots are); then
+#                       tools/bench/bench-devices.py puts their model
+#                       reports side by side in results/bench-<id>.devices.md
+#                       (also printed).  DEVICES=qemu10 is a single run
 # e.g.  ROUNDS=2 RUNTIME=2 make bench;  SETS="intree vmmio ours" make bench;
-#       SCALE=1 ROUNDS=3 make bench
+#       SCALE=1 ROUNDS=3 make bench;  ROUNDS=0 COUNT_IOS=1000 make bench
 . "$(dirname "$0")/../lib.sh"
+
+# bench_devices ARGS: the DEVICES run, one bench.sh run per device
+bench_devices() {
+	local d id runs=() first=1 ids=$CACHE/bench/devices-$$ rounds=${ROUNDS:-5}
+	[ "${COUNT:-1}" = 1 ] || die "DEVICES=\"$DEVICES\" compares the counting boots: it needs COUNT=1"
+	for d in $DEVICES; do
+		case "$d" in qemu10 | qemu72 | vhost) ;; *) die "DEVICES: '$d' is not qemu10, qemu72 or vhost" ;; esac
+	done
+	mkdir -p "$ids"
+	for d in $DEVICES; do
+		local env=(BENCH_ONE_DEVICE=1 "BENCH_ID_FILE=$ids/$d" "ROUNDS=$rounds")
+		[ $first = 1 ] || env[2]=ROUNDS=0
+		case "$d" in
+		qemu10) env+=(QEMU=10 BACKEND=null) ;;
+		qemu72) env+=(QEMU=7.2 BACKEND=null) ;;
+		vhost) env+=(QEMU=10 BACKEND=vhost) ;;
+		esac
+		echo "# bench: device $d" >&2
+		env "${env[@]}" "$0" "$@" || die "the $d run failed"
+		id=$(cat "$ids/$d")
+		runs+=(--run "$d=$TOP/results/bench-$id.model.md")
+		first=0
+	done
+	id=$(date -u +%Y%m%d-%H%M%S)
+	python3 "$TOP/tools/bench/bench-devices.py" "${runs[@]}" --out "$TOP/results/bench-$id.devices" \
+		--title "run $id" --command "DEVICES=\"$DEVICES\" ROUNDS=$rounds $0${*:+ $*}"
+	rm -rf "$ids"
+}
+if [ -z "${BENCH_ONE_DEVICE:-}" ] && [ -z "${QEMU:-}${BACKEND:-}" ] &&
+	[ "${SCALE:-0}" = 0 ] && [ "${PROFILE:-0}" = 0 ]; then
+	DEVICES=${DEVICES:-qemu10 qemu72 vhost}
+	if [ "$(echo "$DEVICES" | wc -w)" -gt 1 ]; then
+		bench_devices "$@"
+		exit
+	fi
+	case "$DEVICES" in
+	qemu10) QEMU=10 ;;
+	qemu72) QEMU=7.2 ;;
+	vhost) QEMU=10 BACKEND=vhost ;;
+	*) die "DEVICES: '$DEVICES' is not qemu10, qemu72 or vhost" ;;
+	esac
+fi
 
 ROUNDS=${ROUNDS:-5}
 SCALE=${SCALE:-0}
@@ -173,6 +226,7 @@ done
 set_drivers() { local d=${1%%+*}; echo "${d%-b}"; }
 
 id=$(date -u +%Y%m%d-%H%M%S)
+[ -z "${BENCH_ID_FILE:-}" ] || echo "$id" >"$BENCH_ID_FILE"
 dir=$CACHE/bench/$id
 mkdir -p "$dir" "$TOP/results"
 t_start=$(date +%s)
