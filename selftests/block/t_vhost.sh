@@ -1,23 +1,55 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The process serving the disk dies, only on the vhost lanes: their disk
+# The process serving the disk fails, only on the vhost lanes: their disk
 # is a vhost-user-blk device served by the host's qemu-storage-daemon,
-# which the lane's host hook kills (SIGKILL) and starts again while a
-# verified fio load (crc32c, QD32, writes then reads) runs on it; QEMU's
-# socket reconnects.  The load must finish with no verify error and no
-# hang, the disk must serve I/O after, and the log must be free of
-# warnings.  Driver-agnostic: the in-tree vhost lane runs it too.
+# which the lane's host hook kills (SIGKILL), starts again, stops
+# (SIGSTOP) and continues (SIGCONT) while a verified fio load (crc32c,
+# QD32, writes then reads) runs on it; QEMU's socket reconnects.
+#
+#   restart_1s           killed, started again 1 s later
+#   restart_after_timeout killed for VHOST_OUTAGE s (9), longer than
+#                        io_timeout (VHOST_IO_TIMEOUT, 2 s, set on the
+#                        disk for the test) and, with vblk, longer than
+#                        its timeout_rounds (2): vblk resets the device
+#                        while its backend is away
+#   slow_backend         stopped for VHOST_STOP s (5), past io_timeout
+#                        but short of a reset: vblk waits (no reset)
+#   never_restarted      killed for good (vblk only: the in-tree driver
+#                        has no timeout handler and would wait forever):
+#                        with io_timeout 1 s and timeout_rounds 0 vblk
+#                        resets the device until its reset limit (5 a
+#                        minute), declares the disk dead and fails the
+#                        I/O with EIO; vblk unloads, the backend is
+#                        started and a reload brings the disk back
+#
+# Each load must end with no verify error and no hang (but the last, which
+# must end in EIO); each case prints whether I/O resumed, the time from
+# the restart to the first completed I/O, the longest stall and vblk's
+# recovery counters (debugfs).  hung_task_timeout_secs is 20 s for the
+# test, so a task blocked in the kernel through an outage shows; the log
+# must be free of warnings.  Driver-agnostic but never_restarted.
 . /rig/lib.sh
-tap_plan 4
-ALL="io_before_death load_survives_backend_death io_after_restart log_clean"
+tap_plan 7
+ALL="io_before_death restart_1s restart_after_timeout slow_backend never_restarted io_after_restart log_clean"
 D=$(rig_disk_by_serial vhost_user_blk) || {
 	tap_skip_all "${SCRATCH_REASON:-no vhost-user disk (only the vhost lanes have it)}" $ALL
 	exit 0
 }
 command -v fio >/dev/null || { tap_skip_all "no fio in this guest" $ALL; exit 0; }
+IO_T=${VHOST_IO_TIMEOUT:-2}
+OUTAGE=${VHOST_OUTAGE:-9}
+STOP=${VHOST_STOP:-5}
 dmesg_mark
 pat=/tmp/vh.pat
 dd if=/dev/urandom of=$pat bs=64k count=16 2>/dev/null
+[ -d /sys/kernel/debug/block ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+HUNG=/proc/sys/kernel/hung_task_timeout_secs
+hung0=$(cat $HUNG 2>/dev/null) && echo 20 >$HUNG
+q() { echo "/sys/block/${D#/dev/}/queue/$1"; }
+echo $((IO_T * 1000)) >"$(q io_timeout)"
+
+now() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v t0="$1" '{ printf "%.1f", $1 - t0 }' /proc/uptime; }
 
 roundtrip() {
 	timeout 60 dd if=$pat of="$D" bs=64k seek="$1" oflag=direct conv=notrunc 2>/dev/null || return 1
@@ -28,19 +60,105 @@ roundtrip() {
 # the host's hook, through the console (tools/guest/qmp-agent.py)
 host() { echo "# rig: host $1" >/dev/console; }
 
-death() {
-	local rc=0 t0
+# vblk's recovery counters of the disk, one "name value" a line (none for
+# the in-tree driver, which has no recovery)
+REC=
+counters() {
+	local f=/sys/kernel/debug/vblk/${D#/dev/}/recovery
+	[ -r "$f" ] && sed -n 's/^\([a-z_]*\): \([0-9]*\)$/\1 \2/p' "$f"
+}
+# the counters that moved since $1 (counters' output), as "name +n ..."
+moved() {
+	counters | awk -v before="$1" 'BEGIN { n = split(before, b, "\n")
+		for (i = 1; i <= n; i++) { split(b[i], kv, " "); was[kv[1]] = kv[2] } }
+		{ if ($2 != was[$1]) printf "%s +%d ", $1, $2 - was[$1] }'
+}
+hung_tasks() { dmesg_since | grep -c 'blocked for more than'; }
+
+# the load every case runs on the disk, in the background
+load() {
 	fio_bg /tmp/vh.fio "$D" --name=vh --filename="$D" --ioengine=io_uring \
 		--iodepth=32 --direct=1 --rw=randwrite --bs=4k --size=32M --offset=64M \
-		--verify=crc32c --do_verify=1 --verify_fatal=1 --loops=3 || { fio_stop 30; return 1; }
+		--randrepeat=0 --verify=crc32c --do_verify=1 --verify_fatal=1 --loops="$1"
+}
+
+# wait up to $2 s for the disk to complete I/O past count $1: the time it
+# took, or false
+first_io() {
+	local t0 i=0
+	t0=$(now)
+	while [ "$(rig_ios "$D")" -le "$1" ]; do
+		[ $i -lt $(($2 * 10)) ] || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	since "$t0"
+}
+
+# outage DOWN UP SECONDS: the backend goes with host hook DOWN and comes
+# back with UP (none: never) SECONDS later, under the load; the load must
+# then finish verified
+outage() {
+	local rc=0 t0 n0 first c0 h0
+	c0=$(counters)
+	h0=$(hung_tasks)
+	load 2 || { fio_stop 30; return 1; }
 	sleep 1
-	host vhost-kill
-	sleep 2
-	t0=$(cut -d' ' -f1 /proc/uptime)
-	host vhost-start
+	t0=$(now)
+	host "$1"
+	sleep "$3"
+	n0=$(rig_ios "$D")
+	host "$2"
+	if first=$(first_io "$n0" 120); then
+		echo "# resumed: first I/O completed ${first} s after the restart, longest stall $(since "$t0") s"
+	else
+		echo "# not resumed: no I/O completed in 120 s after the restart"
+		rc=1
+	fi
 	fio_wait 240 || rc=$?
-	echo "# fio ended $(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s after the restart, rc $rc"
-	fio_clean /tmp/vh.fio || return 1
+	echo "# fio ended $(since "$t0") s after the backend went, rc $rc"
+	echo "# vblk's counters: $(moved "$c0")"
+	echo "# hung-task warnings: $(($(hung_tasks) - h0))"
+	fio_clean /tmp/vh.fio || rc=1
+	[ $rc -eq 0 ]
+}
+
+# never_restarted: the backend is killed for good under the load
+never() {
+	local rc=0 t0 c0 h0 fio_rc=0 mod rounds
+	c0=$(counters)
+	h0=$(hung_tasks)
+	echo 1000 >"$(q io_timeout)"
+	rounds=$(cat /sys/module/vblk/parameters/timeout_rounds)
+	echo 0 >/sys/module/vblk/parameters/timeout_rounds
+	load 1 || { fio_stop 30; return 1; }
+	sleep 1
+	t0=$(now)
+	host vhost-kill
+	# within the hung-task limit, else a task stuck on the disk would
+	# warn before the disk fails
+	fio_wait 90 || fio_rc=$?
+	echo "# fio ended $(since "$t0") s after the backend went, rc $fio_rc"
+	echo "# vblk's counters: $(moved "$c0")"
+	echo "$rounds" >/sys/module/vblk/parameters/timeout_rounds
+	grep -q 'err= *5' /tmp/vh.fio || { echo "# fio did not get EIO"; grep -E 'err=' /tmp/vh.fio | sed 's/^/# /'; rc=1; }
+	[ "$fio_rc" -ne 124 ] || rc=1
+	if timeout 30 dd if="$D" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; then
+		echo "# a read of the dead disk succeeded"
+		rc=1
+	fi
+	# the driver unloads with the disk dead, then the backend comes back
+	# and a reload probes the disk afresh
+	mod=$RIG_BLK_MOD
+	timeout 60 rmmod "$mod" || { echo "# rmmod $mod failed or hung"; return 1; }
+	host vhost-start
+	sleep 2
+	# shellcheck disable=SC2046
+	rig_modprobe "$mod" $(rig_mod_args "$mod") || { echo "# modprobe $mod failed"; return 1; }
+	D=$(rig_wait_disk vhost_user_blk 300) || { echo "# no vhost-user disk after the reload"; return 1; }
+	rig_wait_path "$D" 50
+	echo "# reloaded: $D"
+	echo "# hung-task warnings: $(($(hung_tasks) - h0))"
 	[ $rc -eq 0 ]
 }
 
@@ -48,11 +166,23 @@ log_clean() {
 	local bad
 	bad=$(dmesg_since | grep -E 'WARNING|BUG|Oops|Call trace|hung_task|blocked for more' | head -n 3)
 	[ -z "$bad" ] || { echo "$bad" | sed 's/^/# /'; return 1; }
-	dmesg_since | grep -E 'vblk|virtio_blk|vd[a-z]' | tail -n 5 | sed 's/^/# /'
+	dmesg_since | grep -E 'vblk|virtio_blk|vd[a-z]' | tail -n 8 | sed 's/^/# /'
 }
 
 tap_check io_before_death roundtrip 0
-tap_check_v load_survives_backend_death death
+tap_check_v restart_1s outage vhost-kill vhost-start 1
+tap_check_v restart_after_timeout outage vhost-kill vhost-start "$OUTAGE"
+tap_check_v slow_backend outage vhost-stop vhost-cont "$STOP"
+if [ "$RIG_BLK_MOD" = vblk ]; then
+	# a subshell (tap_check_v) would lose the disk's new name
+	out=$(never 2>&1) && rc=0 || rc=$?
+	echo "$out" | sed 's/^# //; s/^/# /'
+	D=$(rig_disk_by_serial vhost_user_blk) || D=/dev/missing
+	if [ $rc -eq 0 ]; then tap_ok never_restarted; else tap_not_ok never_restarted; fi
+else
+	tap_skip never_restarted "the in-tree virtio_blk has no timeout handler: its I/O would wait for the backend forever"
+fi
 tap_check io_after_restart roundtrip 32
 tap_check_v log_clean log_clean
+[ -z "$hung0" ] || echo "$hung0" >$HUNG
 tap_exit

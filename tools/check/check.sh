@@ -445,8 +445,9 @@ diskfull_cleanup() {
 # as a vhost-user-blk device (a 256 MiB raw file export), in a process of
 # its own as hvisor's virtio daemon is; guest RAM in a shared memfd, the
 # socket reconnecting.  The guest kills and restarts the daemon through
-# the lane's host hook (# rig: host vhost-kill | vhost-start, see
-# tools/guest/qmp-agent.py) under a verified load (t_vhost).  QEMU 10:
+# the lane's host hook (# rig: host vhost-kill | vhost-start | vhost-stop
+# | vhost-cont, see tools/guest/qmp-agent.py) under a verified load
+# (t_vhost).  QEMU 10:
 # 7.2 cannot give a vhost-user device its kick eventfd under TCG.  The
 # daemons are stopped at the end of the run (VHOST_HOOKS).
 VHOST_HOOKS=()
@@ -459,9 +460,13 @@ vhost_setup() {
 	truncate -s 256M "$d/disk.img"
 	cat >"$d/hook" <<-EOF
 	#!/bin/sh
-	# the lane's host hook: vhost-kill (SIGKILL) or vhost-start the daemon
+	# the lane's host hook: vhost-kill (SIGKILL) or vhost-start the
+	# daemon, or vhost-stop (SIGSTOP) and vhost-cont (SIGCONT) it: a
+	# backend that is only slow, its socket still connected
 	case "\$1" in
 	vhost-kill) [ ! -f "$d/pid" ] || kill -9 "\$(cat "$d/pid")" 2>/dev/null; rm -f "$d/pid" ;;
+	vhost-stop) kill -STOP "\$(cat "$d/pid")" ;;
+	vhost-cont) kill -CONT "\$(cat "$d/pid")" ;;
 	vhost-start)
 		rm -f "$d/sock"
 		qemu-storage-daemon --blockdev driver=file,node-name=f0,filename="$d/disk.img" \\
