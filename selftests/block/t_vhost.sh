@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The process serving the disk fails, only on the vhost lanes: their disk
 # is a vhost-user-blk device served by the host's qemu-storage-daemon,
-# which the lane's host hook kills (SIGKILL), starts again, stops
+# which the lane's host hook kills (SIGKILL), starts again, or stops
 # (SIGSTOP) and continues (SIGCONT) while a verified fio load (crc32c,
 # QD32, writes then reads) runs on it; QEMU's socket reconnects.
 #
@@ -62,7 +62,6 @@ host() { echo "# rig: host $1" >/dev/console; }
 
 # vblk's recovery counters of the disk, one "name value" a line (none for
 # the in-tree driver, which has no recovery)
-REC=
 counters() {
 	local f=/sys/kernel/debug/vblk/${D#/dev/}/recovery
 	[ -r "$f" ] && sed -n 's/^\([a-z_]*\): \([0-9]*\)$/\1 \2/p' "$f"
@@ -95,11 +94,12 @@ first_io() {
 	since "$t0"
 }
 
-# outage DOWN UP SECONDS: the backend goes with host hook DOWN and comes
-# back with UP (none: never) SECONDS later, under the load; the load must
-# then finish verified
+# outage DOWN UP SECONDS RESETS: the backend goes with host hook DOWN and
+# comes back with UP SECONDS later, under the load; the load must then
+# finish verified, with at most RESETS device resets by vblk (no reset
+# storm) and no hung task
 outage() {
-	local rc=0 t0 n0 first c0 h0
+	local rc=0 t0 n0 first c0 h0 m resets hung
 	c0=$(counters)
 	h0=$(hung_tasks)
 	load 2 || { fio_stop 30; return 1; }
@@ -117,8 +117,16 @@ outage() {
 	fi
 	fio_wait 240 || rc=$?
 	echo "# fio ended $(since "$t0") s after the backend went, rc $rc"
-	echo "# vblk's counters: $(moved "$c0")"
-	echo "# hung-task warnings: $(($(hung_tasks) - h0))"
+	m=$(moved "$c0")
+	echo "# vblk's counters: ${m:-none moved}"
+	resets=$(echo "$m" | awk '{ for (i = 1; i < NF; i++) if ($i == "resets") print $(i + 1) + 0 }')
+	if [ "${resets:-0}" -gt "$4" ]; then
+		echo "# $resets resets, more than the $4 this outage may take"
+		rc=1
+	fi
+	hung=$(($(hung_tasks) - h0))
+	echo "# hung-task warnings: $hung"
+	[ $hung -eq 0 ] || rc=1
 	fio_clean /tmp/vh.fio || rc=1
 	[ $rc -eq 0 ]
 }
@@ -141,8 +149,14 @@ never() {
 	echo "# fio ended $(since "$t0") s after the backend went, rc $fio_rc"
 	echo "# vblk's counters: $(moved "$c0")"
 	echo "$rounds" >/sys/module/vblk/parameters/timeout_rounds
+	if [ "$fio_rc" -eq 124 ]; then
+		# the disk was not given up: the backend comes back so that
+		# the I/O stuck on it completes and the lane goes on
+		echo "# no EIO within 90 s: the I/O waits for the backend"
+		host vhost-start
+		return 1
+	fi
 	grep -q 'err= *5' /tmp/vh.fio || { echo "# fio did not get EIO"; grep -E 'err=' /tmp/vh.fio | sed 's/^/# /'; rc=1; }
-	[ "$fio_rc" -ne 124 ] || rc=1
 	if timeout 30 dd if="$D" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; then
 		echo "# a read of the dead disk succeeded"
 		rc=1
@@ -158,8 +172,9 @@ never() {
 	D=$(rig_wait_disk vhost_user_blk 300) || { echo "# no vhost-user disk after the reload"; return 1; }
 	rig_wait_path "$D" 50
 	echo "# reloaded: $D"
-	echo "# hung-task warnings: $(($(hung_tasks) - h0))"
-	[ $rc -eq 0 ]
+	h0=$(($(hung_tasks) - h0))
+	echo "# hung-task warnings: $h0"
+	[ $rc -eq 0 ] && [ $h0 -eq 0 ]
 }
 
 log_clean() {
@@ -170,9 +185,14 @@ log_clean() {
 }
 
 tap_check io_before_death roundtrip 0
-tap_check_v restart_1s outage vhost-kill vhost-start 1
-tap_check_v restart_after_timeout outage vhost-kill vhost-start "$OUTAGE"
-tap_check_v slow_backend outage vhost-stop vhost-cont "$STOP"
+# the resets each outage may take: none while it is shorter than
+# io_timeout times (timeout_rounds + 1), one per such period after
+rounds=$(cat /sys/module/vblk/parameters/timeout_rounds 2>/dev/null || echo 2)
+period=$((IO_T * (rounds + 1)))
+tap_check_v restart_1s outage vhost-kill vhost-start 1 0
+tap_check_v restart_after_timeout outage vhost-kill vhost-start "$OUTAGE" $((OUTAGE / period))
+# (the host continues the backend itself after $STOP s: see vhost_setup)
+tap_check_v slow_backend outage "vhost-stop-$STOP" vhost-cont "$STOP" $((STOP / period))
 if [ "$RIG_BLK_MOD" = vblk ]; then
 	# a subshell (tap_check_v) would lose the disk's new name
 	out=$(never 2>&1) && rc=0 || rc=$?

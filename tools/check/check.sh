@@ -445,11 +445,11 @@ diskfull_cleanup() {
 # as a vhost-user-blk device (a 256 MiB raw file export), in a process of
 # its own as hvisor's virtio daemon is; guest RAM in a shared memfd, the
 # socket reconnecting.  The guest kills and restarts the daemon through
-# the lane's host hook (# rig: host vhost-kill | vhost-start | vhost-stop
-# | vhost-cont, see tools/guest/qmp-agent.py) under a verified load
-# (t_vhost).  QEMU 10:
-# 7.2 cannot give a vhost-user device its kick eventfd under TCG.  The
-# daemons are stopped at the end of the run (VHOST_HOOKS).
+# the lane's host hook (# rig: host vhost-kill | vhost-start |
+# vhost-stop-N | vhost-cont, see tools/guest/qmp-agent.py) under a
+# verified load (t_vhost).  QEMU 10: 7.2 cannot give a vhost-user device
+# its kick eventfd under TCG.  The daemons are stopped at the end of the
+# run (VHOST_HOOKS).
 VHOST_HOOKS=()
 vhost_setup() {
 	local d=$CACHE/check/vhost-$1
@@ -461,11 +461,17 @@ vhost_setup() {
 	cat >"$d/hook" <<-EOF
 	#!/bin/sh
 	# the lane's host hook: vhost-kill (SIGKILL) or vhost-start the
-	# daemon, or vhost-stop (SIGSTOP) and vhost-cont (SIGCONT) it: a
-	# backend that is only slow, its socket still connected
+	# daemon, or vhost-stop-N it (SIGSTOP, and SIGCONT N seconds later):
+	# a backend that is only slow, its socket still connected.  The
+	# host continues it on its own: a guest whose driver resets the
+	# device meanwhile is frozen (QEMU waits for the stopped backend to
+	# answer the reset's vhost-user messages) and could not ask.
+	# vhost-cont continues it at once.
 	case "\$1" in
 	vhost-kill) [ ! -f "$d/pid" ] || kill -9 "\$(cat "$d/pid")" 2>/dev/null; rm -f "$d/pid" ;;
-	vhost-stop) kill -STOP "\$(cat "$d/pid")" ;;
+	vhost-stop-[0-9]*)
+		p=\$(cat "$d/pid") && kill -STOP "\$p" || exit 1
+		(sleep "\${1#vhost-stop-}"; kill -CONT "\$p") >/dev/null 2>&1 </dev/null & ;;
 	vhost-cont) kill -CONT "\$(cat "$d/pid")" ;;
 	vhost-start)
 		rm -f "$d/sock"
