@@ -198,6 +198,7 @@ run_lane_now() {
 	[ "$kind" = stop ] || quiet=$quiet,t_stop
 	[ "$kind" = diskfull ] || quiet=$quiet,t_diskfull
 	[ "$kind" = vhost ] || quiet=$quiet,t_vhost
+	[ "$kind" = unplug ] || quiet=$quiet,t_unplug
 	[ "$LANE_BUS" = pci ] || quiet=$quiet,t_pci
 	# the project's own device tree on the 6.1 lanes, QEMU's on 6.12
 	if [ "$LANE_DTB" = qemu ]; then
@@ -499,6 +500,20 @@ vhost_cleanup() {
 	for h in "${VHOST_HOOKS[@]}"; do "$h" vhost-kill; done
 }
 
+# unplug_setup LANE: a pci lane with one more disk, "unplug", behind a
+# PCIe root port of its own: devices on the root bus of `virt` cannot be
+# unplugged, a root port's slot can (the kernel's pciehp handles it).
+# The guest asks for QMP device_del of its id, unplug0, under a mounted
+# ext4 and a load (selftests/block/t_unplug.sh).
+unplug_setup() {
+	LANE_BUS=pci LANE_DTB=qemu
+	truncate -s 64M "$CACHE/check/unplug-$1.img"
+	LANE_EXTRA=(-device pcie-root-port,id=rp0,chassis=1,slot=1
+		-drive "if=none,id=unplugd,file=$CACHE/check/unplug-$1.img,format=raw"
+		-device virtio-blk-pci,drive=unplugd,id=unplug0,serial=unplug,bus=rp0)
+	LANE_EXTRA_DEVICES=1
+}
+
 # stop_setup KVER DRIVERS: one more disk, "stopdisk", with QEMU's
 # werror=stop and rerror=stop over blkdebug rules that fail one write and
 # one read once: QEMU pauses the guest, the qmp-agent resumes it, the
@@ -675,6 +690,7 @@ lane_group() {
 	case "$1" in
 	matrix | toggle | 1dev | stop | diskfull | topology | hvisor) echo matrix ;;
 	qemu10 | iothread | vhost) echo qemu10 ;;
+	unplug) echo pci ;;
 	microvm-*) echo microvm ;;
 	*) echo "$1" ;;
 	esac
@@ -847,6 +863,7 @@ for i in "${!lane_lines[@]}"; do
 	vhost) vhost_setup "${lane_names[i]}" ;;
 	hvisor) hvisor_setup ;;
 	pci) LANE_BUS=pci LANE_DTB=qemu ;;
+	unplug) unplug_setup "${lane_names[i]}" ;;
 	qemu10) qemu10_setup ;;
 	iothread) iothread_setup "$drv" ;;
 	microvm-dkms)
