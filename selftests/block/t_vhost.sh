@@ -22,6 +22,7 @@
 #                        I/O with EIO; vblk unloads, the backend is
 #                        started and a reload brings the disk back
 #
+# make check-long runs the first three 5 times each (VHOST_REPEAT).
 # Each load must end with no verify error and no hang (but the last, which
 # must end in EIO); each case prints whether I/O resumed, the time from
 # the restart to the first completed I/O, the longest stall and vblk's
@@ -37,6 +38,9 @@ D=$(rig_disk_by_serial vhost_user_blk) || {
 }
 command -v fio >/dev/null || { tap_skip_all "no fio in this guest" $ALL; exit 0; }
 IO_T=${VHOST_IO_TIMEOUT:-2}
+# make check-long (RECOVERY_LONG=1) runs each outage case 5 times
+REPEAT=${VHOST_REPEAT:-1}
+[ "${RECOVERY_LONG:-0}" != 1 ] || REPEAT=${VHOST_REPEAT:-5}
 OUTAGE=${VHOST_OUTAGE:-9}
 STOP=${VHOST_STOP:-5}
 dmesg_mark
@@ -177,6 +181,17 @@ never() {
 	[ $rc -eq 0 ] && [ $h0 -eq 0 ]
 }
 
+# repeat CMD...: CMD $REPEAT times; false if one failed
+repeat() {
+	local i=1 rc=0
+	while [ $i -le "$REPEAT" ]; do
+		[ "$REPEAT" -eq 1 ] || echo "# round $i of $REPEAT"
+		"$@" || rc=1
+		i=$((i + 1))
+	done
+	return $rc
+}
+
 log_clean() {
 	local bad
 	bad=$(dmesg_since | grep -E 'WARNING|BUG|Oops|Call trace|hung_task|blocked for more' | head -n 3)
@@ -189,10 +204,10 @@ tap_check io_before_death roundtrip 0
 # io_timeout times (timeout_rounds + 1), one per such period after
 rounds=$(cat /sys/module/vblk/parameters/timeout_rounds 2>/dev/null || echo 2)
 period=$((IO_T * (rounds + 1)))
-tap_check_v restart_1s outage vhost-kill vhost-start 1 0
-tap_check_v restart_after_timeout outage vhost-kill vhost-start "$OUTAGE" $((OUTAGE / period))
+tap_check_v restart_1s repeat outage vhost-kill vhost-start 1 0
+tap_check_v restart_after_timeout repeat outage vhost-kill vhost-start "$OUTAGE" $((OUTAGE / period))
 # (the host continues the backend itself after $STOP s: see vhost_setup)
-tap_check_v slow_backend outage "vhost-stop-$STOP" vhost-cont "$STOP" $((STOP / period))
+tap_check_v slow_backend repeat outage "vhost-stop-$STOP" vhost-cont "$STOP" $((STOP / period))
 if [ "$RIG_BLK_MOD" = vblk ]; then
 	# a subshell (tap_check_v) would lose the disk's new name
 	out=$(never 2>&1) && rc=0 || rc=$?
