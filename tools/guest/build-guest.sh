@@ -14,6 +14,11 @@ guest_kernel "$KVER" >/dev/null
 . "$(kdir_root "$KVER")/env"
 out=$CACHE/build/$KVER
 mkdir -p "$out"
+# One build of a KVER at a time: make check runs the host lanes side by
+# side (run-check and distro-check each run make run, which builds), and
+# two builds in one tree mix kbuild's objects and the initramfs's temp.
+exec 9>"$out.lock"
+flock 9
 
 # sync_tree DIR: the files kbuild reads, into DIR, so stale objects
 # never leak in.  Staged, then only the files whose content changed are
