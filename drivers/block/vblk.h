@@ -101,6 +101,9 @@ struct vblk_recovery {
 	unsigned long flags;		/* VBLK_REC_* bits */
 	unsigned long window_start;	/* jiffies: resets counted since */
 	unsigned int window_resets;
+	unsigned int idle_resets;	/* in a row with nothing completed */
+	u64 last_requeued;		/* requests the last reset sent again */
+	u64 last_completed;		/* chains completed at the last reset */
 	atomic64_t timeouts;		/* timeout handler calls */
 	atomic64_t lost_irqs;		/* completions found by its poll */
 	atomic64_t resets;		/* recoveries that brought it back */

@@ -17,8 +17,13 @@
  * buffer any more.  Reads and writes are idempotent at this level, so
  * everything that was in flight is sent again.  When recovery fails, or
  * the device needs it more than VBLK_RESETS_PER_WINDOW times a minute,
- * the disk is declared dead: everything in flight and everything after
- * it fails with an I/O error, so nothing waits forever.
+ * or VBLK_IDLE_RESETS resets in a row sent requests again and the device
+ * completed none of them before the next, the disk is declared dead:
+ * everything in flight and everything after it fails with an I/O error,
+ * so nothing waits forever.  The last rule is for a device that accepts
+ * a reset but never serves a ring: a vhost-user disk whose backend died
+ * for good takes the new rings from QEMU, and with the default timeouts
+ * its resets come 90 s apart, too rarely for the per-minute limit.
  *
  * The reset runs in a work item on its own WQ_MEM_RECLAIM workqueue: it
  * quiesces the queue, which cannot be done from the timeout handler, and
@@ -37,6 +42,7 @@
 
 #define VBLK_RESET_WINDOW	(60 * HZ)
 #define VBLK_RESETS_PER_WINDOW	5
+#define VBLK_IDLE_RESETS	2
 static struct workqueue_struct *vblk_wq;
 
 /* a ring the virtio core has given up on needs a reset as well */
@@ -136,6 +142,41 @@ static bool vblk_reset_allowed(struct vblk *vblk)
 	return ++rec->window_resets <= VBLK_RESETS_PER_WINDOW;
 }
 
+/* chains the device returned, on all queues, since probe */
+static u64 vblk_completed(struct vblk *vblk)
+{
+	unsigned long flags;
+	unsigned int i;
+	u64 n = 0;
+
+	for (i = 0; i < vblk->nr_vqs; i++) {
+		struct vblk_vq *bvq = &vblk->vqs[i];
+
+		spin_lock_irqsave(&bvq->lock, flags);
+		n += bvq->stats.completed;
+		spin_unlock_irqrestore(&bvq->lock, flags);
+	}
+	return n;
+}
+
+/*
+ * Whether the device served anything since the last reset, when that
+ * reset gave it requests to serve: VBLK_IDLE_RESETS such resets in a
+ * row and it is not coming back.
+ */
+static bool vblk_reset_progress(struct vblk *vblk)
+{
+	struct vblk_recovery *rec = &vblk->rec;
+	u64 done = vblk_completed(vblk);
+
+	if (rec->last_requeued && done == rec->last_completed)
+		rec->idle_resets++;
+	else
+		rec->idle_resets = 0;
+	rec->last_completed = done;
+	return rec->idle_resets < VBLK_IDLE_RESETS;
+}
+
 /*
  * Feature negotiation again, as the virtio core does before probe: the
  * device keeps no state across a reset, the driver keeps the features it
@@ -174,6 +215,11 @@ static int vblk_reset_device(struct vblk *vblk)
 		dev_err(dev, "the device needed more than %u resets in %u s\n",
 			VBLK_RESETS_PER_WINDOW, VBLK_RESET_WINDOW / HZ);
 		return -EBUSY;
+	}
+	if (!vblk_reset_progress(vblk)) {
+		dev_err(dev, "the device completed nothing after %u resets in a row\n",
+			VBLK_IDLE_RESETS);
+		return -ETIMEDOUT;
 	}
 	err = vblk_dev_stop(vblk);
 	if (err)
@@ -242,6 +288,7 @@ static void vblk_reset_work(struct work_struct *work)
 		vblk_give_up(vblk, err);
 	} else {
 		blk_mq_tagset_busy_iter(&vblk->tag_set, vblk_requeue_one, vblk);
+		vblk->rec.last_requeued = atomic64_read(&vblk->rec.requeued) - before;
 		atomic64_inc(&vblk->rec.resets);
 		dev_info(disk_to_dev(vblk->disk),
 			 "the device is back after a reset, %lld request%s sent again\n",

@@ -17,10 +17,14 @@
 #   never_restarted      killed for good (vblk only: the in-tree driver
 #                        has no timeout handler and would wait forever):
 #                        with io_timeout 1 s and timeout_rounds 0 vblk
-#                        resets the device until its reset limit (5 a
-#                        minute), declares the disk dead and fails the
-#                        I/O with EIO; vblk unloads, the backend is
-#                        started and a reload brings the disk back
+#                        resets the device, QEMU takes the new rings, the
+#                        device completes nothing: after two such resets
+#                        in a row vblk declares the disk dead (its log
+#                        says so: not the per-minute reset limit, which
+#                        resets 90 s apart at the default timeouts never
+#                        reach) and fails the I/O with EIO; vblk unloads,
+#                        the backend is started and a reload brings the
+#                        disk back
 #
 # make check-long runs the first three 5 times each (VHOST_REPEAT).
 # Each load must end with no verify error and no hang (but the last, which
@@ -161,6 +165,13 @@ never() {
 		return 1
 	fi
 	grep -q 'err= *5' /tmp/vh.fio || { echo "# fio did not get EIO"; grep -E 'err=' /tmp/vh.fio | sed 's/^/# /'; rc=1; }
+	# given up because the device served nothing across resets, the rule
+	# that bounds the wait at any timeout setting
+	if ! dmesg_since | grep -q 'completed nothing after'; then
+		echo "# not given up for completing nothing across resets:"
+		dmesg_since | grep -E 'resets|dead' | tail -n 3 | sed 's/^/# /'
+		rc=1
+	fi
 	if timeout 30 dd if="$D" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; then
 		echo "# a read of the dead disk succeeded"
 		rc=1
