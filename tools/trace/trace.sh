@@ -83,12 +83,6 @@ if [ "$QEMU" = 10 ]; then
 else
 	events+=(thread_pool_submit thread_pool_complete)
 fi
-# TRACE_DROP=EVENT leaves one out (the check's can-fail demonstration)
-if [ -n "${TRACE_DROP:-}" ]; then
-	keep=()
-	for e in "${events[@]}"; do [ "$e" = "$TRACE_DROP" ] || keep+=("$e"); done
-	events=("${keep[@]}")
-fi
 known=$(env "${qemu_env[@]}" "$qemu_bin" "${qhelp[@]}" -trace help 2>/dev/null) ||
 	die "$qemu_bin -trace help failed"
 for e in "${events[@]}"; do
