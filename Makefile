@@ -13,6 +13,7 @@
 #   make check-long       the same with the long versions (all crash marks)
 #   make lint             sparse, W=1 and checkpatch
 #   make bench            fio: in-tree vs our drivers vs null_blk (BENCH_ARGS=, env knobs in tools/bench/bench.sh)
+#   make trace            one read, write and flush traced from the guest's system call to QEMU's pread and back (QEMU=, KVER=, LAYOUT=, DRIVERS=)
 #   make deb              dist/vmmio-dkms_VERSION_all.deb: the DKMS package (dpkg-buildpackage)
 #   make help             all targets
 #
@@ -38,7 +39,7 @@ KDIR ?= $(shell $(TOOLS)/host/fetch-kernel.sh $(KVER) | sed -n 's/^KDIR=//p')
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)
 
-.PHONY: all modules clean modules_install deb deps kernels lint check check-long run gdb bench help
+.PHONY: all modules clean modules_install deb deps kernels lint check check-long run gdb bench trace help
 
 all: modules
 
@@ -96,6 +97,9 @@ gdb: deps
 
 bench: deps
 	$(TOOLS)/bench/bench.sh $(BENCH_ARGS)
+
+trace: deps
+	$(TOOLS)/trace/trace.sh
 
 help:
 	@sed -n 's/^#   //p' $(TOP)/Makefile

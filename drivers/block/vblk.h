@@ -57,6 +57,7 @@ struct vblk_vq {
 	struct virtqueue *vq;
 	spinlock_t lock;	/* serialises add/get_buf/kick on @vq */
 	struct vblk_vq_stats stats;
+	unsigned int unkicked;	/* chains added since the last kick (tracing) */
 	char name[24];		/* "req_poll." and a queue number */
 } ____cacheline_aligned_in_smp;
 

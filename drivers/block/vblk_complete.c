@@ -12,6 +12,7 @@
 #include <linux/virtio_config.h>
 
 #include "vblk.h"
+#include "vblk_trace.h"
 
 static blk_status_t vblk_result(struct vblk *vblk, struct request *rq,
 				u8 status)
@@ -37,9 +38,11 @@ void vblk_complete_rq(struct request *rq)
 {
 	struct vblk *vblk = rq->q->queuedata;
 	struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
+	blk_status_t st = vblk_result(vblk, rq, vbr->status);
 
+	trace_vblk_complete(rq, vbr->status, blk_status_to_errno(st));
 	vblk_unmap_data(rq, vbr);
-	blk_mq_end_request(rq, vblk_result(vblk, rq, vbr->status));
+	blk_mq_end_request(rq, st);
 }
 
 /* take the next returned chain off the ring, counting it; under the lock */
@@ -75,8 +78,13 @@ static void vblk_complete_batch(struct io_comp_batch *iob)
 {
 	struct request *rq;
 
-	rq_list_for_each(&iob->req_list, rq)
-		vblk_unmap_data(rq, blk_mq_rq_to_pdu(rq));
+	rq_list_for_each(&iob->req_list, rq) {
+		struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+		/* the batch holds successful requests only */
+		trace_vblk_complete(rq, vbr->status, 0);
+		vblk_unmap_data(rq, vbr);
+	}
 	blk_mq_end_request_batch(iob);
 }
 
@@ -171,14 +179,15 @@ static unsigned int vblk_collect_locked(struct vblk_vq *bvq,
  * its callback off meanwhile; under the queue's lock.  The callback is
  * re-enabled only with the ring empty, so no completion goes unseen.
  */
-static void vblk_vq_drain_locked(struct vblk *vblk, struct vblk_vq *bvq,
-				 struct vblk_done *done)
+static unsigned int vblk_vq_drain_locked(struct vblk *vblk,
+					 struct vblk_vq *bvq,
+					 struct vblk_done *done)
 {
 	unsigned int n = 0;
 	bool unused;
 
 	if (unlikely(!bvq->vq))
-		return;
+		return 0;
 	do {
 		virtqueue_disable_cb(bvq->vq);
 		n += vblk_collect_locked(bvq, done, NULL, &unused);
@@ -188,6 +197,7 @@ static void vblk_vq_drain_locked(struct vblk *vblk, struct vblk_vq *bvq,
 	/* a queue stopped on a full ring has room again */
 	if (n)
 		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
+	return n;
 }
 
 void vblk_vq_drain(struct vblk *vblk, struct vblk_vq *bvq)
@@ -230,12 +240,15 @@ void vblk_vq_done(struct virtqueue *vq)
 	struct vblk_vq *bvq = &vblk->vqs[vq->index];
 	struct vblk_done done = { };
 	unsigned long flags;
+	unsigned int n;
 
 	spin_lock_irqsave(&bvq->lock, flags);
 	/* a fault knob may take the interrupt (lost, or late) */
 	if (!vblk_fault_irq(vblk, bvq)) {
 		bvq->stats.irqs++;
-		vblk_vq_drain_locked(vblk, bvq, &done);
+		n = vblk_vq_drain_locked(vblk, bvq, &done);
+		trace_vblk_vq_done(vblk->disk ? disk_devt(vblk->disk) : 0,
+				   vq->index, n);
 	}
 	spin_unlock_irqrestore(&bvq->lock, flags);
 	vblk_end_done(&done);

@@ -15,6 +15,7 @@
 #include <linux/virtio_config.h>
 
 #include "vblk.h"
+#include "vblk_trace.h"
 
 /*
  * The payload of DISCARD, WRITE_ZEROES and SECURE_ERASE: an array of
@@ -200,6 +201,40 @@ static blk_status_t vblk_prep_rq(struct vblk *vblk, struct request *rq,
 	return BLK_STS_OK;
 }
 
+/* a chain is on the ring: counted for the next kick, traced; under the lock */
+static void vblk_added(struct vblk *vblk, struct vblk_vq *bvq,
+		       struct request *rq)
+{
+	struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+	bvq->stats.dispatched++;
+	bvq->unkicked++;
+	trace_vblk_queue_rq(rq, virtio32_to_cpu(vblk->vdev, vbr->out_hdr.type),
+			    bvq - vblk->vqs);
+}
+
+/*
+ * Whether the device wants a notification for what was added; if so, how
+ * many chains it is for (*@batch).  Under the queue's lock.
+ */
+static bool vblk_kick_prepare(struct vblk_vq *bvq, unsigned int *batch)
+{
+	if (!virtqueue_kick_prepare(bvq->vq))
+		return false;
+	*batch = bvq->unkicked;
+	bvq->unkicked = 0;
+	return true;
+}
+
+/* the notification itself (an MMIO write), after the lock is dropped */
+static void vblk_kick(struct vblk *vblk, struct vblk_vq *bvq,
+		      unsigned int batch)
+{
+	trace_vblk_kick(vblk->disk ? disk_devt(vblk->disk) : 0,
+			bvq - vblk->vqs, batch);
+	virtqueue_notify(bvq->vq);
+}
+
 blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 			   const struct blk_mq_queue_data *bd)
 {
@@ -207,6 +242,7 @@ blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct vblk_vq *bvq = vblk_hctx_vq(hctx);
 	struct request *rq = bd->rq;
 	struct vblk_req *vbr = blk_mq_rq_to_pdu(rq);
+	unsigned int batch = 0;
 	unsigned long flags;
 	bool notify = false;
 	blk_status_t st;
@@ -226,7 +262,7 @@ blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	err = vblk_add_req(vblk, bvq->vq, vbr, op_is_write(req_op(rq)));
 	if (unlikely(err)) {
 		/* let the device see what this batch queued so far */
-		notify = virtqueue_kick_prepare(bvq->vq);
+		notify = vblk_kick_prepare(bvq, &batch);
 		/*
 		 * Ring full: stop the queue under the lock the completion
 		 * path restarts it under, so the restart cannot be missed.
@@ -237,7 +273,7 @@ blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		}
 		spin_unlock_irqrestore(&bvq->lock, flags);
 		if (notify)
-			virtqueue_notify(bvq->vq);
+			vblk_kick(vblk, bvq, batch);
 		vblk_unmap_data(rq, vbr);
 		switch (err) {
 		case -ENOSPC:
@@ -248,13 +284,13 @@ blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 			return BLK_STS_IOERR;
 		}
 	}
-	bvq->stats.dispatched++;
+	vblk_added(vblk, bvq, rq);
 	if (bd->last)
-		notify = virtqueue_kick_prepare(bvq->vq);
+		notify = vblk_kick_prepare(bvq, &batch);
 	spin_unlock_irqrestore(&bvq->lock, flags);
 
 	if (notify)
-		virtqueue_notify(bvq->vq);
+		vblk_kick(vblk, bvq, batch);
 	return BLK_STS_OK;
 }
 
@@ -266,6 +302,7 @@ blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 static void vblk_add_batch(struct vblk *vblk, struct vblk_vq *bvq,
 			   struct rq_list *batch)
 {
+	unsigned int nkick = 0;
 	struct request *rq;
 	unsigned long flags;
 	bool notify;
@@ -284,12 +321,12 @@ static void vblk_add_batch(struct vblk *vblk, struct vblk_vq *bvq,
 			blk_mq_requeue_request(rq, true);
 			continue;
 		}
-		bvq->stats.dispatched++;
+		vblk_added(vblk, bvq, rq);
 	}
-	notify = bvq->vq && virtqueue_kick_prepare(bvq->vq);
+	notify = bvq->vq && vblk_kick_prepare(bvq, &nkick);
 	spin_unlock_irqrestore(&bvq->lock, flags);
 	if (notify)
-		virtqueue_notify(bvq->vq);
+		vblk_kick(vblk, bvq, nkick);
 }
 
 /*
@@ -326,11 +363,12 @@ void vblk_queue_rqs(struct rq_list *rqlist)
 void vblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
 	struct vblk_vq *bvq = vblk_hctx_vq(hctx);
+	unsigned int batch = 0;
 	bool notify;
 
 	spin_lock_irq(&bvq->lock);
-	notify = bvq->vq && virtqueue_kick_prepare(bvq->vq);
+	notify = bvq->vq && vblk_kick_prepare(bvq, &batch);
 	spin_unlock_irq(&bvq->lock);
 	if (notify)
-		virtqueue_notify(bvq->vq);
+		vblk_kick(hctx->queue->queuedata, bvq, batch);
 }

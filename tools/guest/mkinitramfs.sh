@@ -14,7 +14,8 @@
 #     shell tests of selftests/*/ (as /rig/sh/), their shared
 #     selftests/lib/test_common.sh (as /rig/lib.sh), the ordered list
 #     selftests/TESTS and the runner and init of tools/guest/,
-#   - the benchmark's guest half, tools/bench/guest/ (as /rig/bench/).
+#   - the benchmark's guest half, tools/bench/guest/ (as /rig/bench/),
+#   - make trace's guest half, tools/trace/guest/ (as /rig/trace/).
 . "$(dirname "$0")/../lib.sh"
 
 KVER=${1:?usage: mkinitramfs.sh KVER MODDIR TESTBIN OUT}
@@ -94,6 +95,8 @@ cp "$TOP"/selftests/*/*.sh "$stage/rig/sh/"
 rm -f "$stage/rig/sh/test_common.sh"
 mkdir -p "$stage/rig/bench"
 cp "$TOP"/tools/bench/guest/* "$stage/rig/bench/"
+mkdir -p "$stage/rig/trace"
+cp "$TOP"/tools/trace/guest/* "$stage/rig/trace/"
 if [ -d "$TESTBIN" ]; then
 	find "$TESTBIN" -maxdepth 1 -type f -perm -u+x -exec cp {} "$stage/rig/bin/" \;
 	# helpers the shell tests call; the runner runs only /rig/bin
