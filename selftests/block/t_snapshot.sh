@@ -4,7 +4,8 @@
 # (SNAPSHOTS in rig.env: 3, 50 in make check-long).  Each round writes
 # and syncs a file on an ext4 file system (the fs disk), starts a
 # verified fio load on the scratch disk (crc32c, QD32 random writes with
-# their reads interleaved: verify_backlog), and after a second of it asks
+# their reads interleaved: verify_backlog; 15 s, so that it runs until
+# after the restore), and after a second of it asks
 # the host to save the guest (# rig: host snapshot: QMP migrate to a
 # file, tools/check/snapshot-hook.py), which then quits QEMU and starts a
 # new one from the file (-incoming).  The guest goes on there; it knows
@@ -84,7 +85,7 @@ round() {
 	fio_bg /tmp/snap.fio "$S" --name=snap --filename="$S" --ioengine=io_uring \
 		--iodepth=32 --direct=1 --rw=randwrite --bs=16k --size=24M --randrepeat=0 \
 		--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_backlog=64 \
-		--loops=2 || { fio_stop 30; return 1; }
+		--time_based --runtime=15 || { fio_stop 30; return 1; }
 	sleep 1
 	rm -f /tmp/snap.stop /tmp/snap.stall
 	stall_watch &
@@ -115,6 +116,8 @@ round() {
 		echo "$i" >>/tmp/snap.fail
 	fi
 	echo "# round $i: restored after $(awk -v a="$tsnap" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s of guest time, longest I/O stall $(cat /tmp/snap.stall) s, fio still running then: $busy, fio rc $rc"
+	# a load that ended before the save tested nothing in flight
+	[ $busy = yes ] || { echo "# round $i: fio ended before the restore"; rc=1; }
 	[ $rc -eq 0 ]
 }
 
