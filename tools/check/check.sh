@@ -513,9 +513,7 @@ snapshot_setup() {
 	SNAPSHOTS=3
 	[ "${CHECK_LONG:-0}" != 1 ] || SNAPSHOTS=50
 	# the hook outlives run_lane_now's rm -rf of the lane's directory
-	printf '#!/bin/sh
-exec "%s" "%s" "$1"
-' "$TOP/tools/check/snapshot-hook.py" "$dir" >"$hook"
+	printf '#!/bin/sh\nexec "%s" "%s" "$1"\n' "$TOP/tools/check/snapshot-hook.py" "$dir" >"$hook"
 	chmod +x "$hook"
 	LANE_HOST_HOOK=$hook
 	LANE_EXTRA=(-qmp "unix:$dir/hook.sock,server=on,wait=off")
