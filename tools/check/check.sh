@@ -199,6 +199,7 @@ run_lane_now() {
 	[ "$kind" = diskfull ] || quiet=$quiet,t_diskfull
 	[ "$kind" = vhost ] || quiet=$quiet,t_vhost
 	[ "$kind" = unplug ] || quiet=$quiet,t_unplug
+	case "$kind" in snapshot*) ;; *) quiet=$quiet,t_snapshot ;; esac
 	[ "$LANE_BUS" = pci ] || quiet=$quiet,t_pci
 	# the project's own device tree on the 6.1 lanes, QEMU's on 6.12
 	if [ "$LANE_DTB" = qemu ]; then
@@ -243,11 +244,13 @@ run_lane_now() {
 	fi
 	local t0=$(date +%s) agent attempt=0 watch='' sampler='' lane_timeout=$LANE_TIMEOUT
 	[ "$kver" = debug ] && lane_timeout=$DEBUG_TIMEOUT
+	# a snapshot lane's guest goes on in new QEMU processes (snapshot_respawn)
+	local restore=() from='' qtmo=$lane_timeout
 	while :; do
 		attempt=$((attempt + 1)) rc=0 watch=''
 		# the guest asks for QMP commands (resize, ...) through its console
 		# ... and reads the replies it asks for on the rig.qmp port
-		RIG_HOST_HOOK=$LANE_HOST_HOOK "$TOP/tools/guest/qmp-agent.py" "$dir/console.log" "$dir/qmp.sock" ${others_dev:+"$dir/qmpr.sock"} 2>"$dir/qmp-agent.log" &
+		RIG_HOST_HOOK=$LANE_HOST_HOOK "$TOP/tools/guest/qmp-agent.py" ${from:+--from "$from"} "$dir/console.log" "$dir/qmp.sock" ${others_dev:+"$dir/qmpr.sock"} 2>"$dir/qmp-agent.log" &
 		agent=$!
 		if [ -n "$LANE_THREADS" ]; then
 			thread_sampler "$dir" &
@@ -258,13 +261,13 @@ run_lane_now() {
 			watch=$!
 		fi
 		"$TOP/tools/guest/qemu-run.sh" "${LANE_QEMU[@]}" --kernel "$KIMAGE" --initrd "$INITRD" "${dtbarg[@]}" \
-			"--$layout" --bus "${LANE_BUS:-mmio}" --timeout "$lane_timeout" --log "$dir/console.log" \
+			"--$layout" --bus "${LANE_BUS:-mmio}" --timeout "$qtmo" --log "$dir/console.log" ${from:+--log-append} \
 			--append "rig.mode=check rig.drivers=$drv rig.layout=$layout rig.nvirtio=$nvirtio rig.fault=$fault ${LANE_LOGLEVEL:-loglevel=1} log_buf_len=4M ${only:+rig.only=$only} rig.skip=$quiet${skip:+,$skip} ${env:+rig.env=$env}${LANE_BUS:+ rig.bus=$LANE_BUS}${LANE_APPEND:+ $LANE_APPEND}" \
 			--disk "file=$dir/scratch.img,format=raw|$scratch" \
 			"${others[@]}" \
 			-- -qmp "unix:$dir/qmp.sock,server=on,wait=off" \
 			"${others_dev[@]}" \
-			"${LANE_EXTRA[@]}" || rc=$?
+			"${LANE_EXTRA[@]}" "${restore[@]}" || rc=$?
 		if [ -n "$watch" ]; then
 			kill "$watch" 2>/dev/null || true
 			wait "$watch" 2>/dev/null || true
@@ -272,6 +275,7 @@ run_lane_now() {
 		kill "$agent" 2>/dev/null || true
 		wait "$agent" 2>/dev/null || true
 		[ -z "$sampler" ] || wait "$sampler" 2>/dev/null || true
+		! snapshot_respawn "$dir" "$t0" "$lane_timeout" || continue
 		# a guest that never reached init (the kernel hung in early
 		# boot, before any of the project's code ran) gets up to two more
 		# boots where LANE_BOOT_WATCH allows it; the TAP says so
@@ -298,6 +302,7 @@ run_lane_now() {
 		fi
 		host_checks "$dir"
 		[ -z "$LANE_THREADS" ] || iothread_checks "$dir"
+		[ ! -f "$dir/snap.log" ] || snapshot_checks "$dir"
 	} | sed "s/^\([a-z]*\)\t/\1\t$lane: /" >"$dir/results.txt"
 	if grep -q "^fail	" "$dir/results.txt"; then
 		echo "  [lane $lane] console log: $dir/console.log" >&2
@@ -514,6 +519,64 @@ unplug_setup() {
 	LANE_EXTRA_DEVICES=1
 }
 
+# snapshot_setup KIND LANE: the guest is saved with its I/O in flight and
+# restored in a new QEMU process, SNAPSHOTS times (3; 50 in make
+# check-long), on the guest's request (# rig: host snapshot, from
+# selftests/block/t_snapshot.sh): the host hook, tools/check/snapshot-hook.py,
+# migrates the guest to a file through a second QMP monitor, leaves
+# DIR/respawn and quits QEMU; run_lane_now then starts QEMU again with the
+# same command line plus -incoming (snapshot_respawn).  KIND
+# snapshot-qemu10 on QEMU 10 (migrates to a file: URI), snapshot on the
+# host's 7.2 (exec:).  Every device of the lane's set migrates (none
+# registers a migration blocker): the lane has them all.
+snapshot_setup() {
+	local dir=$CACHE/check/$2 hook=$CACHE/check/$2.hook
+	[ "$1" != snapshot-qemu10 ] || qemu10_setup
+	# 512 MiB of guest RAM, not 1 GiB: the migration reads every page,
+	# and QEMU checks the zero ones at some 25000 a second on a busy host
+	# (10 s a snapshot for 1 GiB)
+	LANE_QEMU+=(--mem 512)
+	SNAPSHOTS=3
+	[ "${CHECK_LONG:-0}" != 1 ] || SNAPSHOTS=50
+	# the hook outlives run_lane_now's rm -rf of the lane's directory
+	# shellcheck disable=SC2016 # "$1" is the hook's own argument
+	printf '#!/bin/sh\nexec "%s" "%s" "$1"\n' "$TOP/tools/check/snapshot-hook.py" "$dir" >"$hook"
+	chmod +x "$hook"
+	LANE_HOST_HOOK=$hook
+	LANE_EXTRA=(-qmp "unix:$dir/hook.sock,server=on,wait=off")
+}
+# snapshot_respawn DIR T0 TIMEOUT: after a QEMU of the lane exited: if the
+# snapshot hook saved the guest (DIR/respawn), set run_lane_now's restore
+# (the -incoming arguments, and a -name the guest asks for to know it was
+# restored: snapN), from (the console log's end, where the next agent
+# starts reading) and qtmo (what is left of the lane's time); false when
+# there is nothing to restore
+snapshot_respawn() {
+	local dir=$1 n
+	[ -f "$dir/respawn" ] || return 1
+	n=$(grep -c '^snapshot [0-9]' "$dir/snap.log")
+	restore=(-name "snap$n" -incoming "$(cat "$dir/respawn")")
+	rm -f "$dir/respawn"
+	from=$(stat -c %s "$dir/console.log")
+	qtmo=$(($3 - ($(date +%s) - $2)))
+	[ "$qtmo" -gt 10 ] || qtmo=10
+}
+# snapshot_checks DIR: the host's side of the snapshots: every migration
+# completed, and the restored guest asked for the next (the lines of
+# DIR/snap.log), with their times
+snapshot_checks() {
+	local dir=$1 n fails
+	n=$(grep -c '^snapshot [0-9]' "$dir/snap.log" || true)
+	fails=$(grep '^snapshot failed' "$dir/snap.log" | head -n 2 | tr '\n' ' ' || true)
+	if [ -z "$fails" ] && [ "$n" -gt 0 ]; then
+		printf 'pass\thost.snapshots_saved\t%s\n' "$n saved and restored, $(awk '
+			{ t = $4 + 0; d = $7 + 0; st += t; if (t > mt) mt = t; if (d > md) md = d }
+			END { printf "migration %.1f s on average (max %.1f), downtime max %d ms", st / NR, mt, md }' "$dir/snap.log")"
+	else
+		printf 'fail\thost.snapshots_saved\t%s\n' "${fails:-no snapshot in $dir/snap.log}"
+	fi
+}
+
 # stop_setup KVER DRIVERS: one more disk, "stopdisk", with QEMU's
 # werror=stop and rerror=stop over blkdebug rules that fail one write and
 # one read once: QEMU pauses the guest, the qmp-agent resumes it, the
@@ -691,6 +754,8 @@ lane_group() {
 	matrix | toggle | 1dev | stop | diskfull | topology | hvisor) echo matrix ;;
 	qemu10 | iothread | vhost) echo qemu10 ;;
 	unplug) echo pci ;;
+	qemu10 | iothread | vhost | snapshot-qemu10) echo qemu10 ;;
+	snapshot) echo matrix ;;
 	microvm-*) echo microvm ;;
 	*) echo "$1" ;;
 	esac
@@ -866,6 +931,9 @@ for i in "${!lane_lines[@]}"; do
 	unplug) unplug_setup "${lane_names[i]}" ;;
 	qemu10) qemu10_setup ;;
 	iothread) iothread_setup "$drv" ;;
+	snapshot | snapshot-qemu10)
+		snapshot_setup "$kind" "${lane_names[i]}"
+		env=${env:+$env,}SNAPSHOTS=$SNAPSHOTS ;;
 	microvm-dkms)
 		microvm_dkms_setup "${lane_names[i]}"
 		if [ -n "$DKMS_FAIL" ]; then

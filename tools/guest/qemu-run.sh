@@ -39,6 +39,9 @@
 #   --timeout SECS      kill QEMU after SECS (0: never; default 300)
 #   --log FILE          keep the console output in FILE (with
 #                       --interactive too: a copy of what the terminal shows)
+#   --log-append        add to FILE instead of starting it afresh: a guest
+#                       restored from a snapshot (-incoming) goes on in the
+#                       log of the process it was saved from
 #   --interactive       console on this terminal (Ctrl-A X quits)
 #   --qemu BIN          QEMU binary (default qemu-system-aarch64, or
 #                       qemu-system-x86_64 for microvm)
@@ -54,7 +57,7 @@
 
 kernel='' initrd='' append='' dtb='' legacy=true smp=2 mem=1024 nic=0
 hostfwd='' vcon=0 el2=0 gdbport=''
-timeout=300 log='' interactive=0 qemu='' qdata='' qlibs='' machine=virt bus=mmio
+timeout=300 log='' logappend=0 interactive=0 qemu='' qdata='' qlibs='' machine=virt bus=mmio
 disks=() extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -75,6 +78,7 @@ while [ $# -gt 0 ]; do
 	--gdb) gdbport=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--log) log=$2; shift ;;
+	--log-append) logappend=1 ;;
 	--interactive) interactive=1 ;;
 	--qemu) qemu=$2; shift ;;
 	--machine) machine=$2; shift ;;
@@ -188,11 +192,13 @@ tmo=()
 if [ $interactive = 1 ]; then
 	exec "${tmo[@]}" "$qemu" "${args[@]}"
 elif [ -n "$log" ]; then
-	rc=0
+	rc=0 tee_a=()
+	[ $logappend = 1 ] && tee_a=(-a)
+	[ $logappend = 1 ] || : >"$log"
 	if [ "$V" = 1 ]; then
-		"${tmo[@]}" "$qemu" "${args[@]}" </dev/null 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+		"${tmo[@]}" "$qemu" "${args[@]}" </dev/null 2>&1 | tee "${tee_a[@]}" "$log" || rc=${PIPESTATUS[0]}
 	else
-		"${tmo[@]}" "$qemu" "${args[@]}" </dev/null >"$log" 2>&1 || rc=$?
+		"${tmo[@]}" "$qemu" "${args[@]}" </dev/null >>"$log" 2>&1 || rc=$?
 	fi
 	exit "$rc"
 else

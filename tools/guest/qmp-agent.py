@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""qmp-agent.py LOG SOCKET [REPLY]: let the guest drive QEMU's monitor.
+"""qmp-agent.py [--from OFFSET] LOG SOCKET [REPLY]: let the guest drive
+QEMU's monitor.
 
 Follows the guest console log; each line "# rig: qmp {json}" the guest
 prints is sent as a QMP command to SOCKET, and the reply is written to
@@ -17,6 +18,10 @@ A line "# rig: host WORD" runs the lane's host hook (the executable
 RIG_HOST_HOOK names, with WORD as its argument; at most 60 s) and logs
 its exit status to LOG.qmp: what a lane lets its guest do on the host,
 such as killing and restarting a vhost-user backend.
+
+--from OFFSET starts reading LOG at byte OFFSET: a guest restored from a
+snapshot in a new QEMU process goes on in the same log, and the agent of
+that process must not send the commands of the lines before again.
 
 A guest cannot ask for anything while QEMU has paused it, as it does on
 an I/O error with rerror/werror=stop: on such a BLOCK_IO_ERROR event the
@@ -156,9 +161,12 @@ class Reply:
 
 
 def main():
-    log, path = sys.argv[1], sys.argv[2]
+    args, start = sys.argv[1:], 0
+    if args[:1] == ["--from"]:
+        start, args = int(args[1]), args[2:]
+    log, path = args[0], args[1]
     sock = connect(path, time.time() + 60)
-    reply = Reply(sys.argv[3] if len(sys.argv) > 3 else None)
+    reply = Reply(args[2] if len(args) > 2 else None)
     mon = Monitor(sock, None)
     mon._line(True)  # greeting
     mon.command({"execute": "qmp_capabilities"})
@@ -166,6 +174,7 @@ def main():
         time.sleep(0.1)
     mon.out = open(log + ".qmp", "a")
     with open(log, errors="replace") as con:
+        con.seek(start)
         buf = ""
         while True:
             if not mon.poll():
@@ -184,6 +193,9 @@ def main():
                     reply.send(mon.command(json.loads(line[len(ASK):])))
                 elif line.startswith(HOST):
                     host_hook(line[len(HOST):].strip(), mon)
+                    # a hook may end QEMU (snapshot): send nothing after
+                    if not mon.poll():
+                        return
 
 
 if __name__ == "__main__":
