@@ -160,6 +160,19 @@ class Reply:
 
 
 
+def first_json(text, mon):
+    """the JSON object at the start of TEXT: a console line can carry more
+    after it (a guest restored from a snapshot goes on mid-line)"""
+    try:
+        obj, end = json.JSONDecoder().raw_decode(text.strip())
+    except ValueError as e:
+        mon.log("not JSON, ignored: %r (%s)" % (text, e))
+        return None
+    if text.strip()[end:]:
+        mon.log("after the JSON, ignored: %r" % text.strip()[end:])
+    return obj
+
+
 def main():
     args, start = sys.argv[1:], 0
     if args[:1] == ["--from"]:
@@ -188,9 +201,9 @@ def main():
             for line in lines:
                 line = line.strip("\r")
                 if line.startswith(MARK):
-                    mon.command(json.loads(line[len(MARK):]))
+                    mon.command(first_json(line[len(MARK):], mon))
                 elif line.startswith(ASK):
-                    reply.send(mon.command(json.loads(line[len(ASK):])))
+                    reply.send(mon.command(first_json(line[len(ASK):], mon)))
                 elif line.startswith(HOST):
                     host_hook(line[len(HOST):].strip(), mon)
                     # a hook may end QEMU (snapshot): send nothing after
