@@ -53,29 +53,31 @@ TRACE_EVENT(vblk_queue_rq,
 		      (unsigned long long)__entry->sector, __entry->bytes,
 		      __entry->vq));
 
-TRACE_EVENT(vblk_kick,
-	    TP_PROTO(dev_t dev, unsigned int vq, unsigned int batch),
-	    TP_ARGS(dev, vq, batch),
-	    TP_STRUCT__entry(__field(dev_t, dev)
-			     __field(unsigned int, vq)
-			     __field(unsigned int, batch)),
-	    TP_fast_assign(__entry->dev = dev;
-			   __entry->vq = vq;
-			   __entry->batch = batch;),
-	    TP_printk("%d,%d vq=%u batch=%u", MAJOR(__entry->dev),
-		      MINOR(__entry->dev), __entry->vq, __entry->batch));
+/*
+ * a virtqueue and a count of chains: kicked for (the class's own format),
+ * or reaped
+ */
+DECLARE_EVENT_CLASS(vblk_vq_count,
+		    TP_PROTO(dev_t dev, unsigned int vq, unsigned int n),
+		    TP_ARGS(dev, vq, n),
+		    TP_STRUCT__entry(__field(dev_t, dev)
+				     __field(unsigned int, vq)
+				     __field(unsigned int, n)),
+		    TP_fast_assign(__entry->dev = dev;
+				   __entry->vq = vq;
+				   __entry->n = n;),
+		    TP_printk("%d,%d vq=%u batch=%u", MAJOR(__entry->dev),
+			      MINOR(__entry->dev), __entry->vq, __entry->n));
 
-TRACE_EVENT(vblk_vq_done,
-	    TP_PROTO(dev_t dev, unsigned int vq, unsigned int reaped),
-	    TP_ARGS(dev, vq, reaped),
-	    TP_STRUCT__entry(__field(dev_t, dev)
-			     __field(unsigned int, vq)
-			     __field(unsigned int, reaped)),
-	    TP_fast_assign(__entry->dev = dev;
-			   __entry->vq = vq;
-			   __entry->reaped = reaped;),
-	    TP_printk("%d,%d vq=%u reaped=%u", MAJOR(__entry->dev),
-		      MINOR(__entry->dev), __entry->vq, __entry->reaped));
+DEFINE_EVENT(vblk_vq_count, vblk_kick,
+	     TP_PROTO(dev_t dev, unsigned int vq, unsigned int batch),
+	     TP_ARGS(dev, vq, batch));
+
+DEFINE_EVENT_PRINT(vblk_vq_count, vblk_vq_done,
+		   TP_PROTO(dev_t dev, unsigned int vq, unsigned int reaped),
+		   TP_ARGS(dev, vq, reaped),
+		   TP_printk("%d,%d vq=%u reaped=%u", MAJOR(__entry->dev),
+			     MINOR(__entry->dev), __entry->vq, __entry->n));
 
 TRACE_EVENT(vblk_complete,
 	    TP_PROTO(struct request *rq, u8 status, int error),

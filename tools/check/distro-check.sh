@@ -30,13 +30,6 @@ mkdir -p "$OUT"
 export KVER
 
 . "$TOP/tools/check/host-tap.sh"
-# check NAME CMD...: ok if CMD succeeds
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
-}
-has() { grep -aq -- "$2" "$1"; }
 MK=$TOP/tools/guest/mkdebroot.sh
 
 # --- the image -----------------------------------------------------------

@@ -33,13 +33,6 @@ mkdir -p "$OUT"
 export KVER
 
 . "$TOP/tools/check/host-tap.sh"
-# check NAME CMD...: ok if CMD succeeds
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
-}
-has() { grep -q -- "$2" "$1"; }
 # a TCP port nobody listens on now (bound, then released)
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
