@@ -108,18 +108,19 @@ if [ -z "$DTB" ]; then
 	if [ "$SMP" != 2 ] || [ "$EL2" = 1 ]; then
 		b=$dtb
 		dtb=$dir/qemu-virt-gicv3-smp$SMP-el2$EL2.dtb
-		cp "$b" "$dtb"
-		fdtput -r "$dtb" /cpus/cpu@1 /cpus/cpu@0
+		cp "$b" "$dtb.$$" # changed aside: another make run may be booting on it
+		fdtput -r "$dtb.$$" /cpus/cpu@1 /cpus/cpu@0
 		for ((i = 0; i < SMP; i++)); do
 			mpidr=$(((i / 8) << 8 | (i % 8)))
 			node=/cpus/cpu@$(printf %x $mpidr)
-			fdtput -c "$dtb" "$node"
-			fdtput -t s "$dtb" "$node" device_type cpu
-			fdtput -t s "$dtb" "$node" compatible arm,cortex-a57
-			fdtput -t x "$dtb" "$node" reg $mpidr
-			fdtput -t s "$dtb" "$node" enable-method psci
+			fdtput -c "$dtb.$$" "$node"
+			fdtput -t s "$dtb.$$" "$node" device_type cpu
+			fdtput -t s "$dtb.$$" "$node" compatible arm,cortex-a57
+			fdtput -t x "$dtb.$$" "$node" reg $mpidr
+			fdtput -t s "$dtb.$$" "$node" enable-method psci
 		done
-		[ "$EL2" = 1 ] && fdtput -t s "$dtb" /psci method smc
+		if [ "$EL2" = 1 ]; then fdtput -t s "$dtb.$$" /psci method smc; fi
+		mv -f "$dtb.$$" "$dtb"
 	fi
 fi
 

@@ -109,8 +109,31 @@ ensure_lists() {
 }
 
 ensure_lists
+# The look-ups (apt-cache policy, show, showsrc, madison) answer the same
+# until the lists are refreshed, and each one parses them all again (1-2 s
+# with three suites): remember each answer beside the lists, forgotten at
+# the next refresh.  Every make asks the same dozen questions.
+memo_cache() {
+	local dir=$APTDIR/memo key
+	key=$(printf '%s\n' "$@" | sha256sum | cut -c1-32)
+	if [ "$dir/$key" -nt "$APTDIR/updated" ] && [ -f "$dir/$key.rc" ]; then
+		cat "$dir/$key"
+		return "$(cat "$dir/$key.rc")"
+	fi
+	mkdir -p "$dir"
+	local rc=0
+	apt-cache "${APT_OPTS[@]}" "$@" >"$dir/$key.$$" || rc=$?
+	cat "$dir/$key.$$"
+	echo "$rc" >"$dir/$key.rc.$$"
+	mv "$dir/$key.rc.$$" "$dir/$key.rc"
+	mv "$dir/$key.$$" "$dir/$key"
+	return "$rc"
+}
 if [ "${1:-}" = cache ]; then
 	shift
+	case "${1:-}" in
+	policy | show | showsrc | madison) memo_cache "$@"; exit ;;
+	esac
 	exec apt-cache "${APT_OPTS[@]}" "$@"
 fi
 exec apt-get "${APT_OPTS[@]}" "$@"
