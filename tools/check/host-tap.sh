@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # host-tap.sh: TAP for the host-side checks (sourced by dkms-check.sh,
-# run-check.sh and distro-check.sh; tools/check/check.sh folds their output
+# run-check.sh, net-check.sh, gdb-check.sh and distro-check.sh;
+# tools/check/check.sh folds their output
 # into its own).
 #   ok NAME; not_ok NAME [DIAG...]; finish: the plan, "N passed, N failed",
 #   and false if any case failed; check NAME CMD...: ok if CMD succeeds;
