@@ -12,10 +12,13 @@
 # bounded time; a verified fio load on another disk ("scratch") must
 # finish with no error; the block driver then unloads and loads again,
 # and the other disks come back and serve I/O; no WARN, oops or hung
-# task.  Driver-agnostic.
+# task.  Then, UNPLUG_CYCLES times (rig.env: 2 in make check, 20 in
+# check-long), the disk is plugged back (QMP blockdev-add of its image,
+# UNPLUG_IMG, and device_add on the same port), written and read back
+# with O_DIRECT, and pulled again.  Driver-agnostic.
 . /rig/lib.sh
-tap_plan 6
-ALL="load_running device_removed pulled_load_ends umount_works other_disk_verified driver_reloads"
+tap_plan 7
+ALL="load_running device_removed pulled_load_ends umount_works other_disk_verified driver_reloads replug_cycles"
 D=$(rig_disk_by_serial unplug) || {
 	tap_skip_all "no hot-pluggable disk (only the unplug lanes have it)" $ALL
 	exit 0
@@ -117,6 +120,56 @@ reloads() {
 	[ -z "$bad" ] || { echo "$bad" | sed 's/^/# /'; return 1; }
 }
 
+# ask QEMU, through the agent, and fail on an error reply
+qmp_ok() {
+	rig_qmp_ask "$1" /tmp/up.qmp || { echo "# no QMP reply to $1"; return 1; }
+	! grep -q '^error' /tmp/up.qmp || { grep '^error.desc' /tmp/up.qmp | sed 's/^/# /'; return 1; }
+}
+# the disk back on its port, a pattern written and read back, pulled again
+replug() {
+	local i=0 n node=unplugn$1 bs=65536 count=64
+	# the pulled disk's image is let go once QEMU finalized the removal:
+	# until then it holds the image's lock
+	while ! qmp_ok "{\"execute\": \"blockdev-add\", \"arguments\": {\"driver\": \"raw\", \"node-name\": \"$node\", \"file\": {\"driver\": \"file\", \"filename\": \"$UNPLUG_IMG\"}}}" >/tmp/up.add 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 20 ] || { cat /tmp/up.add; return 1; }
+		sleep 0.5
+	done
+	qmp_ok "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"virtio-blk-pci\", \"drive\": \"$node\", \"id\": \"unplug0\", \"serial\": \"unplug\", \"bus\": \"rp0\"}}" || return 1
+	n=$(rig_wait_disk unplug 600) || { echo "# cycle $1: no disk 60 s after device_add"; return 1; }
+	rig_wait_path "$n" 50
+	head -c $((bs * count)) /dev/urandom >/tmp/up.pat
+	dd if=/tmp/up.pat of="$n" bs=$bs count=$count oflag=direct 2>/dev/null &&
+		dd if="$n" of=/tmp/up.back bs=$bs count=$count iflag=direct 2>/dev/null &&
+		cmp -s /tmp/up.pat /tmp/up.back || { echo "# cycle $1: the pattern did not read back from $n"; return 1; }
+	rig_qmp '{"execute": "device_del", "arguments": {"id": "unplug0"}}'
+	i=0
+	while [ -e "/sys/block/${n#/dev/}" ]; do
+		[ $i -lt 600 ] || { echo "# cycle $1: ${n#/dev/} still there 60 s after device_del"; return 1; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+	# QEMU finalizes the removal after the guest let the device go: its
+	# node can be deleted then, and the id used again
+	i=0
+	while ! qmp_ok "{\"execute\": \"blockdev-del\", \"arguments\": {\"node-name\": \"$node\"}}" >/tmp/up.del 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 60 ] || { echo "# cycle $1: QEMU still holds the pulled disk 30 s after the guest let it go"; cat /tmp/up.del; return 1; }
+		sleep 0.5
+	done
+}
+replug_cycles() {
+	local c=1 t0
+	t0=$(now)
+	while [ $c -le "$UNPLUG_CYCLES" ]; do
+		replug $c || return 1
+		c=$((c + 1))
+	done
+	echo "# $UNPLUG_CYCLES times plugged, written, read back and pulled in $(since "$t0") s"
+	bad=$(dmesg_since | grep -E 'WARNING|BUG|Oops|Call trace|blocked for more' | head -n 3)
+	[ -z "$bad" ] || { echo "$bad" | sed 's/^/# /'; return 1; }
+}
+
 # in this shell, not tap_check's subshell: the loads are its children
 if start_loads >/tmp/up.out 2>&1; then
 	tap_ok load_running
@@ -129,5 +182,10 @@ tap_check_v pulled_load_ends pulled_ends
 tap_check umount_works umount_works
 tap_check_v other_disk_verified other_verified
 tap_check_v driver_reloads reloads
+if [ "${UNPLUG_CYCLES:-0}" -gt 0 ] && [ -n "${UNPLUG_IMG:-}" ]; then
+	tap_check_v replug_cycles replug_cycles
+else
+	tap_skip replug_cycles "UNPLUG_CYCLES/UNPLUG_IMG not given (the unplug lanes give them)"
+fi
 [ -z "$hung0" ] || echo "$hung0" >$HUNG
 tap_exit

@@ -3,13 +3,20 @@
 """snapshot-hook.py DIR WORD: the snapshot lanes' host hook (RIG_HOST_HOOK,
 run by tools/guest/qmp-agent.py when the guest prints "# rig: host WORD").
 
-WORD "snapshot": save the running guest, with its I/O in flight, through
+WORD "snapshot": pause the guest, its I/O in flight, and save it through
 QMP "migrate" to the file DIR/snap (QEMU's "exec:" URI, or "file:" where
-QEMU has it, 8.2 and later), wait until the migration completed (the
-source is paused then), write DIR/respawn (the -incoming URI that loads
-the file) and quit this QEMU.  run_lane_now (tools/check/check.sh) sees
-DIR/respawn once QEMU has exited and starts a new QEMU with the same
-command line plus -incoming: the guest goes on there.
+QEMU has it, 8.2 and later), wait until the migration completed, write
+DIR/respawn (the -incoming URI that loads the file) and quit this QEMU.
+run_lane_now (tools/check/check.sh) sees DIR/respawn once QEMU has exited
+and starts a new QEMU with the same command line plus -incoming.
+The guest is paused first, as Firecracker's snapshots are taken: a live
+migration under TCG copied RAM the vCPUs kept writing, and one restored
+guest found its memory not as it was ("BUG: Bad rss-counter state").
+
+WORD "resume": run beside the new QEMU (snapshot_respawn starts it): wait
+for its monitor, then for the incoming migration to end, and continue the
+guest (a guest saved paused is restored paused).  DIR/resume.log says how
+long the restore took.
 
 It talks to QEMU on DIR/hook.sock, a second QMP monitor of the lane (the
 agent holds the first, and QEMU's QMP socket takes one client at a time).
@@ -88,6 +95,7 @@ def snapshot(d):
     # file is local, and the sooner the copy ends the less RAM is sent twice
     q.cmd("migrate-set-parameters", **{"max-bandwidth": 1 << 40})
     t0 = time.time()
+    q.cmd("stop")
     q.cmd("migrate", uri=uri)
     while True:
         info = q.cmd("query-migrate")
@@ -119,11 +127,39 @@ def snapshot(d):
     q.wait_closed(30)
 
 
+def resume(d, secs=600):
+    """continue the restored guest once its incoming migration is done"""
+    t0 = time.time()
+    q = None
+    while q is None:
+        try:
+            q = Qmp(os.path.join(d, "hook.sock"))
+        except (OSError, EOFError):
+            if time.time() - t0 > secs:
+                raise RuntimeError("no monitor of the restored QEMU after %d s" % secs)
+            time.sleep(0.2)
+    while True:
+        status = q.cmd("query-status")["status"]
+        if status == "running":
+            break
+        if status in ("paused", "postmigrate"):
+            q.cmd("cont")
+            break
+        if status != "inmigrate" or time.time() - t0 > secs:
+            raise RuntimeError("restored QEMU is '%s' after %.0f s" % (status, time.time() - t0))
+        time.sleep(0.1)
+    with open(os.path.join(d, "resume.log"), "a") as f:
+        f.write("resumed: %s, %.2f s after QEMU started\n" % (status, time.time() - t0))
+
+
 def main():
     d, word = sys.argv[1], sys.argv[2]
-    if word != "snapshot":
+    if word not in ("snapshot", "resume"):
         sys.exit("snapshot-hook.py: unknown word '%s'" % word)
     try:
+        if word == "resume":
+            resume(d)
+            return
         snapshot(d)
     except (OSError, RuntimeError, EOFError) as err:
         with open(os.path.join(d, "snap.log"), "a") as f:
