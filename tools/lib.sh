@@ -49,6 +49,17 @@ stamp_set() { mkdir -p "$CACHE/stamps"; printf '%s' "$2" >"$CACHE/stamps/$1"; }
 
 # hash of files' contents (inputs of a cached step)
 hash_files() { cat "$@" | sha256sum | cut -c1-16; }
+# rig_rootfs IMG STAMP: the rig's busybox root image (tools/guest/mkrootfs.sh)
+# at IMG, built again when its sources changed since STAMP was set (or
+# ROOTFS_FRESH=1)
+rig_rootfs() {
+	local key
+	key=$(hash_files "$TOP/tools/guest/mkrootfs.sh" "$TOP"/tools/guest/rootfs/*)
+	if [ "${ROOTFS_FRESH:-0}" = 1 ] || ! stamp_ok "$2" "$key" || [ ! -f "$1" ]; then
+		step "$2" "$TOP/tools/guest/mkrootfs.sh" "$1"
+		stamp_set "$2" "$key"
+	fi
+}
 
 # guest kernel selection: KVER is 6.1 (bookworm), 6.12 (bookworm-backports)
 # or 7.3 (trixie-backports) for arm64, or amd64: Debian's 6.1 for x86_64

@@ -55,9 +55,7 @@ others_ok() {
 }
 
 log_clean() {
-	local bad
-	bad=$(dmesg_since | grep -E 'WARNING|BUG|Oops|Call trace|hung|timed out|resetting' | head -n 3)
-	[ -z "$bad" ] || { echo "$bad" | sed 's/^/# /'; return 1; }
+	dmesg_bad_since 'WARNING|BUG|Oops|Call trace|hung|timed out|resetting' || return 1
 	dmesg_since | grep -c 'I/O error' | sed 's/^/# I\/O error lines: /'
 }
 

@@ -148,9 +148,7 @@ no_resets() {
 }
 
 log_clean() {
-	local bad
-	bad=$(dmesg_since | grep -E 'WARNING|BUG|Oops|Call trace|hung_task|blocked for more' | head -n 3)
-	[ -z "$bad" ] || { echo "$bad" | sed 's/^/# /'; return 1; }
+	dmesg_bad_since 'WARNING|BUG|Oops|Call trace|hung_task|blocked for more'
 }
 
 tap_check fs_ready fs_ready

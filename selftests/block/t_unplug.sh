@@ -62,15 +62,21 @@ ended() {
 	done
 }
 
-removed() {
-	local t0 i=0
-	t0=$(now)
-	rig_qmp '{"execute": "device_del", "arguments": {"id": "unplug0"}}'
-	while [ -e "/sys/block/${D#/dev/}" ]; do
-		[ $i -lt 600 ] || { echo "# ${D#/dev/} still there 60 s after device_del"; return 1; }
+# gone DEV: true once DEV's disk has left sysfs, false after 60 s
+gone() {
+	local i=0
+	while [ -e "/sys/block/${1#/dev/}" ]; do
+		[ $i -lt 600 ] || { echo "# ${1#/dev/} still there 60 s after device_del"; return 1; }
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+removed() {
+	local t0
+	t0=$(now)
+	rig_qmp '{"execute": "device_del", "arguments": {"id": "unplug0"}}'
+	gone "$D" || return 1
 	echo "# ${D#/dev/} gone $(since "$t0") s after device_del"
 	# the other load must span the removal, or it shows nothing
 	if ended "$OTHER" 0; then echo ended; else echo running; fi >/tmp/up.other
@@ -116,8 +122,7 @@ reloads() {
 			{ echo "# cannot read $n after the reload"; return 1; }
 	done
 	! rig_disk_by_serial unplug >/dev/null || { echo "# the pulled disk came back"; return 1; }
-	bad=$(dmesg_since | grep -E 'WARNING|BUG|Oops|Call trace|blocked for more' | head -n 3)
-	[ -z "$bad" ] || { echo "$bad" | sed 's/^/# /'; return 1; }
+	dmesg_bad_since
 }
 
 # ask QEMU, through the agent, and fail on an error reply
@@ -125,16 +130,23 @@ qmp_ok() {
 	rig_qmp_ask "$1" /tmp/up.qmp || { echo "# no QMP reply to $1"; return 1; }
 	! grep -q '^error' /tmp/up.qmp || { grep '^error.desc' /tmp/up.qmp | sed 's/^/# /'; return 1; }
 }
-# the disk back on its port, a pattern written and read back, pulled again
-replug() {
-	local i=0 n node=unplugn$1 bs=65536 count=64
-	# the pulled disk's image is let go once QEMU finalized the removal:
-	# until then it holds the image's lock
-	while ! qmp_ok "{\"execute\": \"blockdev-add\", \"arguments\": {\"driver\": \"raw\", \"node-name\": \"$node\", \"file\": {\"driver\": \"file\", \"filename\": \"$UNPLUG_IMG\"}}}" >/tmp/up.add 2>&1; do
+# qmp_retry TRIES JSON: qmp_ok every 0.5 s until it succeeds; after TRIES
+# failures false, with the last failure's comments
+qmp_retry() {
+	local i=0
+	while ! qmp_ok "$2" >/tmp/up.retry 2>&1; do
 		i=$((i + 1))
-		[ $i -lt 20 ] || { cat /tmp/up.add; return 1; }
+		[ $i -lt "$1" ] || { cat /tmp/up.retry; return 1; }
 		sleep 0.5
 	done
+}
+# the disk back on its port, a pattern written and read back, pulled again
+replug() {
+	local n node=unplugn$1 bs=65536 count=64
+	# the pulled disk's image is let go once QEMU finalized the removal:
+	# until then it holds the image's lock
+	qmp_retry 20 "{\"execute\": \"blockdev-add\", \"arguments\": {\"driver\": \"raw\", \"node-name\": \"$node\", \"file\": {\"driver\": \"file\", \"filename\": \"$UNPLUG_IMG\"}}}" ||
+		return 1
 	qmp_ok "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"virtio-blk-pci\", \"drive\": \"$node\", \"id\": \"unplug0\", \"serial\": \"unplug\", \"bus\": \"rp0\"}}" || return 1
 	n=$(rig_wait_disk unplug 600) || { echo "# cycle $1: no disk 60 s after device_add"; return 1; }
 	rig_wait_path "$n" 50
@@ -143,20 +155,11 @@ replug() {
 		dd if="$n" of=/tmp/up.back bs=$bs count=$count iflag=direct 2>/dev/null &&
 		cmp -s /tmp/up.pat /tmp/up.back || { echo "# cycle $1: the pattern did not read back from $n"; return 1; }
 	rig_qmp '{"execute": "device_del", "arguments": {"id": "unplug0"}}'
-	i=0
-	while [ -e "/sys/block/${n#/dev/}" ]; do
-		[ $i -lt 600 ] || { echo "# cycle $1: ${n#/dev/} still there 60 s after device_del"; return 1; }
-		sleep 0.1
-		i=$((i + 1))
-	done
+	gone "$n" || { echo "# cycle $1"; return 1; }
 	# QEMU finalizes the removal after the guest let the device go: its
 	# node can be deleted then, and the id used again
-	i=0
-	while ! qmp_ok "{\"execute\": \"blockdev-del\", \"arguments\": {\"node-name\": \"$node\"}}" >/tmp/up.del 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 60 ] || { echo "# cycle $1: QEMU still holds the pulled disk 30 s after the guest let it go"; cat /tmp/up.del; return 1; }
-		sleep 0.5
-	done
+	qmp_retry 60 "{\"execute\": \"blockdev-del\", \"arguments\": {\"node-name\": \"$node\"}}" ||
+		{ echo "# cycle $1: QEMU still holds the pulled disk 30 s after the guest let it go"; return 1; }
 }
 replug_cycles() {
 	local c=1 t0
@@ -166,8 +169,7 @@ replug_cycles() {
 		c=$((c + 1))
 	done
 	echo "# $UNPLUG_CYCLES times plugged, written, read back and pulled in $(since "$t0") s"
-	bad=$(dmesg_since | grep -E 'WARNING|BUG|Oops|Call trace|blocked for more' | head -n 3)
-	[ -z "$bad" ] || { echo "$bad" | sed 's/^/# /'; return 1; }
+	dmesg_bad_since
 }
 
 # in this shell, not tap_check's subshell: the loads are its children

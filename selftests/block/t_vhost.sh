@@ -204,9 +204,7 @@ repeat() {
 }
 
 log_clean() {
-	local bad
-	bad=$(dmesg_since | grep -E 'WARNING|BUG|Oops|Call trace|hung_task|blocked for more' | head -n 3)
-	[ -z "$bad" ] || { echo "$bad" | sed 's/^/# /'; return 1; }
+	dmesg_bad_since 'WARNING|BUG|Oops|Call trace|hung_task|blocked for more' || return 1
 	dmesg_since | grep -E 'vblk|virtio_blk|vd[a-z]' | tail -n 8 | sed 's/^/# /'
 }
 

@@ -279,6 +279,14 @@ dmesg_mark() {
 	echo "$DMESG_MARK" >/dev/kmsg
 }
 dmesg_since() { dmesg | sed -n "/$DMESG_MARK/,\$p"; }
+# dmesg_bad_since [PATTERN]: false, with the first three lines as TAP
+# comments, if the log since the mark has a line PATTERN matches (an
+# extended regex; by default a WARN, BUG, oops, call trace or hung task)
+dmesg_bad_since() {
+	local bad
+	bad=$(dmesg_since | grep -E "${1:-WARNING|BUG|Oops|Call trace|blocked for more}" | head -n 3)
+	[ -z "$bad" ] || { echo "$bad" | sed 's/^/# /'; return 1; }
+}
 
 # ask the host to send a QMP command (tools/guest/qmp-agent.py reads it)
 rig_qmp() {

@@ -30,11 +30,7 @@ eval "$genv"
 dir=$CACHE/load
 mkdir -p "$dir"
 root=$dir/rootfs.img
-key=$(hash_files "$TOP/tools/guest/mkrootfs.sh" "$TOP"/tools/guest/rootfs/*)
-if ! stamp_ok load-rootfs "$key" || [ ! -f "$root" ]; then
-	step load-rootfs "$TOP/tools/guest/mkrootfs.sh" "$root"
-	stamp_set load-rootfs "$key"
-fi
+rig_rootfs "$root" load-rootfs
 dtb=$dir/qemu-virt-gicv3.dtb
 "$TOP/tools/guest/build-dtb.sh" "$TOP/dts/qemu-virt-gicv3.dts" "$dtb"
 fdtput -r "$dtb" /cpus/cpu@1 # one vCPU

@@ -128,11 +128,7 @@ own=0
 if [ -z "$ROOTFS" ]; then
 	own=1
 	ROOTFS=$dir/rootfs.img
-	key=$(hash_files "$TOP/tools/guest/mkrootfs.sh" "$TOP"/tools/guest/rootfs/*)
-	if [ "${ROOTFS_FRESH:-0}" = 1 ] || ! stamp_ok rootfs "$key" || [ ! -f "$ROOTFS" ]; then
-		step rootfs "$TOP/tools/guest/mkrootfs.sh" "$ROOTFS"
-		stamp_set rootfs "$key"
-	fi
+	rig_rootfs "$ROOTFS" rootfs
 fi
 # QEMU's snapshot=on: the writes go to a temporary overlay, dropped at exit
 drive="file=$ROOTFS,format=raw"
