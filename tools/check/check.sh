@@ -198,7 +198,7 @@ run_lane_now() {
 	[ "$kind" = odd ] || quiet=$quiet,t_odd
 	[ "$kind" = stop ] || quiet=$quiet,t_stop
 	[ "$kind" = diskfull ] || quiet=$quiet,t_diskfull
-	[ "$kind" = vhost ] || quiet=$quiet,t_vhost
+	case "$kind" in vhost | nbd) ;; *) quiet=$quiet,t_backend ;; esac
 	[ "$kind" = unplug ] || quiet=$quiet,t_unplug
 	case "$kind" in snapshot*) ;; *) quiet=$quiet,t_snapshot ;; esac
 	[ "$LANE_BUS" = pci ] || quiet=$quiet,t_pci
@@ -448,43 +448,71 @@ diskfull_cleanup() {
 	done
 }
 
-# vhost_setup LANE: one more disk, served by the host's qemu-storage-daemon
-# as a vhost-user-blk device (a 256 MiB raw file export), in a process of
-# its own as hvisor's virtio daemon is; guest RAM in a shared memfd, the
-# socket reconnecting.  The guest kills and restarts the daemon through
-# the lane's host hook (# rig: host vhost-kill | vhost-start |
-# vhost-stop-N | vhost-cont, see tools/guest/qmp-agent.py) under a
-# verified load (t_vhost).  QEMU 10: 7.2 cannot give a vhost-user device
-# its kick eventfd under TCG.  The daemons are stopped at the end of the
-# run (VHOST_HOOKS).
-VHOST_HOOKS=()
-vhost_setup() {
-	local d=$CACHE/check/vhost-$1
+# backend_setup KIND LANE: one more disk, served by the host's
+# qemu-storage-daemon (a 256 MiB raw file export) in a process of its own,
+# as hvisor's virtio daemon is:
+#   vhost  a vhost-user-blk device (guest RAM in a shared memfd, the
+#          socket reconnecting); QEMU 10: 7.2 cannot give a vhost-user
+#          device its kick eventfd under TCG.  Modern only: libvhost-user
+#          refuses a legacy device ("virtio legacy devices aren't
+#          supported by libvhost-user").
+#   nbd    a virtio-blk device of the lane's layout whose block node is an
+#          NBD client of the daemon's export, reconnecting; the requests
+#          in flight wait for the server up to NBD_RECONNECT_DELAY s (20:
+#          QEMU's client retries 1, 2, 4, 8 and 16 s apart, so a server
+#          back after 9 s is reached 15 s after it went) and then fail
+#          with EIO.  Works on both layouts and QEMU 7.2.
+# The guest kills and restarts the daemon through the lane's host hook
+# (# rig: host backend-WORD, see tools/guest/qmp-agent.py and the hook
+# below) under a verified load (t_backend).  The daemons are stopped at
+# the end of the run (BACKEND_HOOKS).
+BACKEND_HOOKS=()
+NBD_RECONNECT_DELAY=${NBD_RECONNECT_DELAY:-20}
+backend_setup() {
+	local d=$CACHE/check/backend-$2 serve
 	command -v qemu-storage-daemon >/dev/null || die "no qemu-storage-daemon (Debian's qemu-system-common)"
-	qemu10_setup
-	[ ! -x "$d/hook" ] || "$d/hook" vhost-kill
+	case "$1" in
+	vhost)
+		qemu10_setup
+		serve="--export type=vhost-user-blk,id=e0,node-name=f0,writable=on,num-queues=1,addr.type=unix,addr.path=$d/sock"
+		LANE_EXTRA=(-object memory-backend-memfd,id=mem,size=1024M,share=on -machine memory-backend=mem
+			-chardev "socket,id=vu0,path=$d/sock,reconnect-ms=500"
+			-device vhost-user-blk,chardev=vu0,num-queues=1) ;;
+	nbd)
+		serve="--nbd-server addr.type=unix,addr.path=$d/sock --export type=nbd,id=e0,node-name=f0,writable=on,name=d0"
+		LANE_EXTRA=(-blockdev "driver=nbd,node-name=nbd0,server.type=unix,server.path=$d/sock,export=d0,reconnect-delay=$NBD_RECONNECT_DELAY"
+			-device virtio-blk-device,drive=nbd0,serial=nbd_backend) ;;
+	esac
+	[ ! -x "$d/hook" ] || "$d/hook" backend-kill
 	rm -rf "$d" && mkdir -p "$d"
 	truncate -s 256M "$d/disk.img"
 	cat >"$d/hook" <<-EOF
 	#!/bin/sh
-	# the lane's host hook: vhost-kill (SIGKILL) or vhost-start the
-	# daemon, or vhost-stop-N it (SIGSTOP, and SIGCONT N seconds later):
-	# a backend that is only slow, its socket still connected.  The
-	# host continues it on its own: a guest whose driver resets the
-	# device meanwhile is frozen (QEMU waits for the stopped backend to
-	# answer the reset's vhost-user messages) and could not ask.
-	# vhost-cont continues it at once.
+	# the lane's host hook (the guest names the word):
+	#   backend-kill     SIGKILL the daemon
+	#   backend-start    start it (on the same socket and image)
+	#   backend-down-N   SIGKILL it, and start it again N s later
+	#   backend-stop-N   SIGSTOP it, and SIGCONT it N s later: a backend
+	#                    that is only slow, its socket still connected
+	#   backend-cont     SIGCONT it at once
+	# The host brings the daemon back on its own after a -N word: a
+	# guest whose driver resets the device meanwhile is frozen (QEMU's
+	# reset waits for the requests the backend holds: a stopped vhost-user
+	# daemon's answer, the NBD client's reconnection) and could not ask.
+	p=\$(cat "$d/pid" 2>/dev/null)
 	case "\$1" in
-	vhost-kill) [ ! -f "$d/pid" ] || kill -9 "\$(cat "$d/pid")" 2>/dev/null; rm -f "$d/pid" ;;
-	vhost-stop-[0-9]*)
-		p=\$(cat "$d/pid") && kill -STOP "\$p" || exit 1
-		(sleep "\${1#vhost-stop-}"; kill -CONT "\$p") >/dev/null 2>&1 </dev/null & ;;
-	vhost-cont) kill -CONT "\$(cat "$d/pid")" ;;
-	vhost-start)
+	backend-kill) [ -z "\$p" ] || kill -9 "\$p" 2>/dev/null; rm -f "$d/pid" ;;
+	backend-down-[0-9]*)
+		"\$0" backend-kill
+		(sleep "\${1#backend-down-}"; "\$0" backend-start) >/dev/null 2>&1 </dev/null & ;;
+	backend-stop-[0-9]*)
+		[ -n "\$p" ] && kill -STOP "\$p" || exit 1
+		(sleep "\${1#backend-stop-}"; kill -CONT "\$p") >/dev/null 2>&1 </dev/null & ;;
+	backend-cont) kill -CONT "\$p" ;;
+	backend-start)
 		rm -f "$d/sock"
 		qemu-storage-daemon --blockdev driver=file,node-name=f0,filename="$d/disk.img" \\
-			--export type=vhost-user-blk,id=e0,node-name=f0,writable=on,num-queues=1,addr.type=unix,addr.path="$d/sock" \\
-			>>"$d/qsd.log" 2>&1 </dev/null &
+			$serve >>"$d/qsd.log" 2>&1 </dev/null &
 		echo \$! >"$d/pid"
 		i=0
 		while [ ! -S "$d/sock" ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
@@ -493,17 +521,14 @@ vhost_setup() {
 	esac
 	EOF
 	chmod +x "$d/hook"
-	"$d/hook" vhost-start || die "qemu-storage-daemon did not start (see $d/qsd.log)"
-	VHOST_HOOKS+=("$d/hook")
+	"$d/hook" backend-start || die "qemu-storage-daemon did not start (see $d/qsd.log)"
+	BACKEND_HOOKS+=("$d/hook")
 	LANE_HOST_HOOK=$d/hook
-	LANE_EXTRA=(-object memory-backend-memfd,id=mem,size=1024M,share=on -machine memory-backend=mem
-		-chardev "socket,id=vu0,path=$d/sock,reconnect-ms=500"
-		-device vhost-user-blk,chardev=vu0,num-queues=1)
 	LANE_EXTRA_DEVICES=1
 }
-vhost_cleanup() {
+backend_cleanup() {
 	local h
-	for h in "${VHOST_HOOKS[@]}"; do "$h" vhost-kill; done
+	for h in "${BACKEND_HOOKS[@]}"; do "$h" backend-kill; done
 }
 
 # unplug_setup LANE: a pci lane with one more disk, "unplug", behind a
@@ -758,10 +783,9 @@ crash_lane() {
 # lane_group KIND: the LANES group a lane kind belongs to
 lane_group() {
 	case "$1" in
-	matrix | toggle | 1dev | stop | diskfull | topology | hvisor) echo matrix ;;
-	qemu10 | iothread | vhost) echo qemu10 ;;
-	unplug) echo pci ;;
+	matrix | toggle | 1dev | stop | diskfull | topology | hvisor | nbd) echo matrix ;;
 	qemu10 | iothread | vhost | snapshot-qemu10) echo qemu10 ;;
+	unplug) echo pci ;;
 	snapshot) echo matrix ;;
 	microvm-*) echo microvm ;;
 	*) echo "$1" ;;
@@ -949,7 +973,7 @@ for i in "${!lane_lines[@]}"; do
 	1dev) LANE_ONE_DEVICE=1 ;;
 	stop) stop_setup "$kver" "$drv" ;;
 	diskfull) diskfull_setup "${lane_names[i]}" ;;
-	vhost) vhost_setup "${lane_names[i]}" ;;
+	vhost | nbd) backend_setup "$kind" "${lane_names[i]}" ;;
 	hvisor) hvisor_setup ;;
 	pci) LANE_BUS=pci LANE_DTB=qemu ;;
 	unplug)
@@ -987,7 +1011,7 @@ done
 
 pool_join
 diskfull_cleanup
-vhost_cleanup
+backend_cleanup
 
 # TAP for the whole run
 total=$(wc -l <"$results")
@@ -1018,6 +1042,14 @@ awk -F'\t' '$2 ~ /: crash\.summary$/ { sub(/: crash\.summary$/, "", $2); print "
 if [ "$fail" -gt 0 ]; then
 	echo "# failures:"
 	grep '^fail' "$results" | cut -f2,3 | sed 's/^/#   /; s/\t/ -- /'
+fi
+# the device-side failure lanes' figures, the table of
+# Documentation/recovery.md
+if grep -qE '	[^:]*: t_(backend|snapshot|unplug|diskfull)\.' "$results"; then
+	# shellcheck disable=SC2046
+	"$TOP/tools/check/failure-table.py" "$CACHE/check" $(cut -f2 "$results" | sed 's/: .*//' | sort -u) \
+		>"$CACHE/check/device-failures.md" &&
+		echo "# device-side failures, a table: $CACHE/check/device-failures.md"
 fi
 [ -z "$CAL_LINE" ] || echo "$CAL_LINE"
 echo "# time: $(($(date +%s) - t_start))s"

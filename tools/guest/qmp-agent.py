@@ -17,7 +17,7 @@ shell reads without a JSON parser.
 A line "# rig: host WORD" runs the lane's host hook (the executable
 RIG_HOST_HOOK names, with WORD as its argument; at most 60 s) and logs
 its exit status to LOG.qmp: what a lane lets its guest do on the host,
-such as killing and restarting a vhost-user backend.
+such as killing and restarting the daemon that serves a disk.
 
 --from OFFSET starts reading LOG at byte OFFSET: a guest restored from a
 snapshot in a new QEMU process goes on in the same log, and the agent of
