@@ -429,12 +429,14 @@ host_checks() {
 # under the guest's writes; werror=report,rerror=report hand the host's
 # ENOSPC to the guest as an I/O error (selftests/block/t_diskfull.sh).
 # The tmpfs is unmounted at the end of the run (DISKFULL_MOUNTS).
+# DISKFULL_TMPFS sets its size (a size past the disk's shows the test
+# failing: the host never fills).
 DISKFULL_MOUNTS=()
 diskfull_setup() {
 	local mnt=$CACHE/check/diskfull-$1
 	! mountpoint -q "$mnt" || umount "$mnt" || die "cannot unmount $mnt"
 	mkdir -p "$mnt"
-	mount -t tmpfs -o size=32m "rig-diskfull" "$mnt" || die "mounting a tmpfs on $mnt failed (needs root)"
+	mount -t tmpfs -o "size=${DISKFULL_TMPFS:-32m}" "rig-diskfull" "$mnt" || die "mounting a tmpfs on $mnt failed (needs root)"
 	DISKFULL_MOUNTS+=("$mnt")
 	truncate -s 256M "$mnt/full.img"
 	LANE_EXTRA=(-drive "if=none,id=fulld,file=$mnt/full.img,format=raw"
