@@ -101,7 +101,7 @@ def backend_rows(cases, ours):
             m = find(notes, r"fio ended ([\d.]+) s after the backend went")
             r = find(notes, r"serving I/O ([\d.]+) s after the reload")
             resumed = "no: EIO after %s s" % (m.group(1) if m else "?")
-            resumed += "; reload serves I/O" + (" after %s s" % r.group(1) if r else "")
+            resumed += "; reload serves I/O after %s s" % r.group(1) if r else "; no I/O after the reload"
             rows.append((BACKEND_CASES[case], res, resumed, "—", "—",
                          resets(notes, ours), hung(notes)))
             continue
