@@ -68,13 +68,12 @@ dd if=/dev/urandom of=$pat bs=64k count=16 2>/dev/null
 HUNG=/proc/sys/kernel/hung_task_timeout_secs
 hung0=$(cat $HUNG 2>/dev/null) && echo 20 >$HUNG
 q() { echo "/sys/block/${D#/dev/}/queue/$1"; }
+ROUNDS=/sys/module/vblk/parameters/timeout_rounds
 # io_timeout in ms; read-only where the driver has no timeout handler
 # (the in-tree virtio_blk), which then waits as long as the device does
 io_timeout() { echo "$1" 2>/dev/null >"$(q io_timeout)" || :; }
 io_timeout $((IO_T * 1000))
 
-now() { cut -d' ' -f1 /proc/uptime; }
-since() { awk -v t0="$1" '{ printf "%.1f", $1 - t0 }' /proc/uptime; }
 
 roundtrip() {
 	timeout 60 dd if=$pat of="$D" bs=64k seek="$1" oflag=direct conv=notrunc 2>/dev/null || return 1
@@ -106,15 +105,8 @@ load() {
 		--randrepeat=0 --verify=crc32c --do_verify=1 --verify_fatal=1 --loops="$1"
 }
 
-# wait up to $2 s for the disk to complete I/O past count $1
-wait_io() {
-	local i=0
-	while [ "$(rig_ios "$D")" -le "$1" ]; do
-		[ $i -lt $(($2 * 10)) ] || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
+# one 4 KiB read of the disk, bypassing the page cache
+read_one() { timeout 30 dd if="$D" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; }
 
 # outage WORD SECONDS RESETS: the backend goes with the host hook's WORD
 # (backend-down-N, backend-stop-N) and the host brings it back SECONDS
@@ -127,19 +119,19 @@ outage() {
 	h0=$(hung_tasks)
 	load 2 || { fio_stop 30; return 1; }
 	sleep 1
-	t0=$(now)
+	t0=$(rig_now)
 	host "$1"
 	# what was on its way back before the backend went
 	sleep 0.5
 	n0=$(rig_ios "$D")
-	if wait_io "$n0" $(($2 + 120)); then
-		echo "# resumed: first I/O completed $(since "$t0" | awk -v s="$2" '{ printf "%.1f", $1 - s }') s after the backend came back, longest stall $(since "$t0") s"
+	if rig_io_moved "$D" "$n0" $((($2 + 120) * 10)); then
+		echo "# resumed: first I/O completed $(rig_since "$t0" | awk -v s="$2" '{ printf "%.1f", $1 - s }') s after the backend came back, longest stall $(rig_since "$t0") s"
 	else
 		echo "# not resumed: no I/O completed in 120 s after the backend came back"
 		rc=1
 	fi
 	fio_wait 240 || rc=$?
-	echo "# fio ended $(since "$t0") s after the backend went, rc $rc"
+	echo "# fio ended $(rig_since "$t0") s after the backend went, rc $rc"
 	m=$(moved "$c0")
 	echo "# vblk's counters: ${m:-none moved}"
 	resets=$(echo "$m" | awk '{ for (i = 1; i < NF; i++) if ($i == "resets") print $(i + 1) + 0 }')
@@ -155,7 +147,6 @@ outage() {
 }
 
 # never_restarted: the backend is killed for good under the load
-ROUNDS=/sys/module/vblk/parameters/timeout_rounds
 never() {
 	local rc=0 t0 c0 h0 fio_rc=0 mod i m rounds=''
 	c0=$(counters)
@@ -172,12 +163,12 @@ never() {
 	fi
 	load 1 || { fio_stop 30; return 1; }
 	sleep 1
-	t0=$(now)
+	t0=$(rig_now)
 	host backend-kill
 	# within the hung-task limit, else a task stuck on the disk would
 	# warn before the disk fails
 	fio_wait 90 || fio_rc=$?
-	echo "# fio ended $(since "$t0") s after the backend went, rc $fio_rc"
+	echo "# fio ended $(rig_since "$t0") s after the backend went, rc $fio_rc"
 	m=$(moved "$c0")
 	echo "# vblk's counters: ${m:-none moved}"
 	[ -z "$rounds" ] || echo "$rounds" >$ROUNDS
@@ -197,7 +188,7 @@ never() {
 		dmesg_since | grep -E 'resets|dead' | tail -n 3 | sed 's/^/# /'
 		rc=1
 	fi
-	if timeout 30 dd if="$D" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; then
+	if read_one; then
 		echo "# a read of the dead disk succeeded"
 		rc=1
 	fi
@@ -212,14 +203,14 @@ never() {
 	D=$(rig_wait_disk $SERIAL 300) || { echo "# no $KIND disk after the reload"; return 1; }
 	rig_wait_path "$D" 50
 	# QEMU's NBD client reconnects at its next try, up to 16 s apart
-	t0=$(now)
+	t0=$(rig_now)
 	i=0
-	until timeout 30 dd if="$D" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; do
+	until read_one; do
 		[ $i -lt 60 ] || { echo "# $D reloaded, but no read succeeded in 60 s"; return 1; }
 		sleep 1
 		i=$((i + 1))
 	done
-	echo "# reloaded: $D, serving I/O $(since "$t0") s after the reload"
+	echo "# reloaded: $D, serving I/O $(rig_since "$t0") s after the reload"
 	h0=$(($(hung_tasks) - h0))
 	echo "# hung-task warnings: $h0"
 	[ $rc -eq 0 ] && [ $h0 -eq 0 ]
@@ -244,7 +235,7 @@ log_clean() {
 tap_check io_before_death roundtrip 0
 # the resets each outage may take: none while it is shorter than
 # io_timeout times (timeout_rounds + 1), one per such period after
-rounds=$(cat /sys/module/vblk/parameters/timeout_rounds 2>/dev/null || echo 2)
+rounds=$(cat $ROUNDS 2>/dev/null || echo 2)
 period=$((IO_T * (rounds + 1)))
 tap_check_v restart_1s repeat outage backend-down-1 1 0
 tap_check_v restart_after_timeout repeat outage "backend-down-$OUTAGE" "$OUTAGE" $((OUTAGE / period))

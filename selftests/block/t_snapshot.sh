@@ -32,7 +32,6 @@ DBG=/sys/kernel/debug/vblk
 dmesg_mark
 
 host() { echo "# rig: host $1" >/dev/console; }
-now() { cut -d' ' -f1 /proc/uptime; }
 # rec DISK NAME: a line of vblk's recovery counters (debugfs; ours only)
 rec() { sed -n "s/^$2: //p" "$DBG/${1#/dev/}/recovery" 2>/dev/null; }
 counters() {
@@ -63,10 +62,10 @@ fs_ready() {
 # /tmp/snap.stop exists: in /tmp/snap.stall
 stall_watch() {
 	local s0 s1 last t st=0
-	s0=$(rig_ios "$S") last=$(now)
+	s0=$(rig_ios "$S") last=$(rig_now)
 	while [ ! -f /tmp/snap.stop ]; do
 		sleep 0.1
-		s1=$(rig_ios "$S") t=$(now)
+		s1=$(rig_ios "$S") t=$(rig_now)
 		[ "$s1" != "$s0" ] || continue
 		st=$(awk -v a="$last" -v b="$t" -v m="$st" 'BEGIN { d = b - a; print (d > m) ? d : m }')
 		s0=$s1 last=$t
@@ -90,11 +89,11 @@ round() {
 	rm -f /tmp/snap.stop /tmp/snap.stall
 	stall_watch &
 	wpid=$!
-	tsnap=$(now)
+	tsnap=$(rig_now)
 	host snapshot
 	# until the round's QEMU answers
 	while [ "$name" != "snap$i" ]; do
-		if awk -v a="$tsnap" -v b="$(now)" 'BEGIN { exit !(b - a > 120) }'; then
+		if awk -v a="$tsnap" -v b="$(rig_now)" 'BEGIN { exit !(b - a > 120) }'; then
 			echo "# round $i: no restored QEMU (snap$i) after 120 s"
 			touch /tmp/snap.stop
 			fio_stop 30
@@ -102,7 +101,7 @@ round() {
 		fi
 		name=$(qemu_name)
 	done
-	t1=$(now)
+	t1=$(rig_now)
 	touch /tmp/snap.stop
 	wait $wpid
 	! kill -0 $FIO_PID 2>/dev/null || busy=yes

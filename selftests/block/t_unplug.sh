@@ -31,8 +31,6 @@ mkdir -p $M
 HUNG=/proc/sys/kernel/hung_task_timeout_secs
 hung0=$(cat $HUNG 2>/dev/null) && echo 20 >$HUNG
 dmesg_mark
-now() { cut -d' ' -f1 /proc/uptime; }
-since() { awk -v t0="$1" '{ printf "%.1f", $1 - t0 }' /proc/uptime; }
 
 # the two loads: files on the pulled disk's ext4, the raw scratch disk
 # (each its own fio, so that the pulled one's errors end only its own)
@@ -74,10 +72,10 @@ gone() {
 
 removed() {
 	local t0
-	t0=$(now)
+	t0=$(rig_now)
 	rig_qmp '{"execute": "device_del", "arguments": {"id": "unplug0"}}'
 	gone "$D" || return 1
-	echo "# ${D#/dev/} gone $(since "$t0") s after device_del"
+	echo "# ${D#/dev/} gone $(rig_since "$t0") s after device_del"
 	# the other load must span the removal, or it shows nothing
 	if ended "$OTHER" 0; then echo ended; else echo running; fi >/tmp/up.other
 	dmesg_since | grep -iE 'pciehp|Slot|vblk|virtio_blk' | tail -n 4 | sed 's/^/# /'
@@ -163,12 +161,12 @@ replug() {
 }
 replug_cycles() {
 	local c=1 t0
-	t0=$(now)
+	t0=$(rig_now)
 	while [ $c -le "$UNPLUG_CYCLES" ]; do
 		replug $c || return 1
 		c=$((c + 1))
 	done
-	echo "# $UNPLUG_CYCLES times plugged, written, read back and pulled in $(since "$t0") s"
+	echo "# $UNPLUG_CYCLES times plugged, written, read back and pulled in $(rig_since "$t0") s"
 	dmesg_bad_since
 }
 

@@ -200,6 +200,11 @@ rig_platdev_of() {
 	basename "$(dirname "$d")"
 }
 
+# the guest's uptime in seconds, and the seconds (one decimal) since such
+# a reading $1
+rig_now() { cut -d' ' -f1 /proc/uptime; }
+rig_since() { awk -v t0="$1" '{ printf "%.1f", $1 - t0 }' /proc/uptime; }
+
 # reads and writes the disk $1 (/dev/vdX) has completed
 rig_ios() { awk '{ print $1 + $5 }' "/sys/block/${1#/dev/}/stat"; }
 # the same for each disk of the list $1, on one line
@@ -229,7 +234,7 @@ fio_bg() {
 	local out=$1 disks=$2 s0 t0
 	shift 2
 	s0=$(rig_ios_of "$disks")
-	t0=$(cut -d' ' -f1 /proc/uptime)
+	t0=$(rig_now)
 	fio "$@" >"$out" 2>&1 &
 	FIO_PID=$!
 	FIO_OUT=$out
@@ -237,7 +242,7 @@ fio_bg() {
 		echo "# fio's I/O did not start on each of $disks"
 		return 1
 	fi
-	echo "# fio's I/O started after $(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s"
+	echo "# fio's I/O started after $(rig_since "$t0") s"
 }
 
 # wait up to $1 s for the background fio: its exit status, or 124 (and

@@ -77,13 +77,11 @@ result() {
 	[ -f "$W/$1.log" ] && head -n 30 "$W/$1.log"
 	if [ -e "$W/$1.fail" ]; then tap_not_ok "$1"; else tap_ok "$1"; fi
 }
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
-since() { awk -v t0="$1" '{ printf "%.1f", $1 - t0 }' /proc/uptime; }
 # where a phase's time goes: "tick" starts a step, "tick NAME" adds the
 # time since the last tick to NAME's total; "ticks" prints and clears them
 tick() {
 	local now
-	now=$(uptime_s)
+	now=$(rig_now)
 	[ -n "$1" ] && echo "$1 $now $TICK" >>$W/ticks
 	TICK=$now
 }
@@ -207,7 +205,7 @@ disks_back() {
 # load, then binds them again
 unbind_cycles() {
 	local i=0 drv devs d t0
-	t0=$(uptime_s)
+	t0=$(rig_now)
 	if [ "$1" = block ]; then
 		drv=/sys/bus/virtio/drivers/$B
 	else
@@ -241,7 +239,7 @@ unbind_cycles() {
 		acked_check "$1.$i"
 		i=$((i + 1))
 	done
-	say "$PH" "$i of $2 cycles on $drv ($devs) in $(since "$t0") s: $(ticks)"
+	say "$PH" "$i of $2 cycles on $drv ($devs) in $(rig_since "$t0") s: $(ticks)"
 	[ $i = "$2" ] || fail "$PH" "stopped after $i of $2 cycles"
 }
 
@@ -250,7 +248,7 @@ unbind_cycles() {
 # the disks come back
 reload_cycles() {
 	local i=0 c t0
-	t0=$(uptime_s)
+	t0=$(rig_now)
 	while [ $i -lt "$1" ]; do
 		load_start "reload.$i" verify || break
 		acked_write "reload.$i"
@@ -277,7 +275,7 @@ reload_cycles() {
 		acked_check "reload.$i"
 		i=$((i + 1))
 	done
-	say "$PH" "$i of $1 cycles in $(since "$t0") s"
+	say "$PH" "$i of $1 cycles in $(rig_since "$t0") s"
 	[ $i = "$1" ] || fail "$PH" "stopped after $i of $1 cycles"
 }
 
@@ -293,7 +291,7 @@ pm_cycles() {
 	done
 	delay=$(cat /sys/module/suspend/parameters/pm_test_delay 2>/dev/null)
 	echo 1 >/sys/module/suspend/parameters/pm_test_delay 2>/dev/null
-	t0=$(uptime_s)
+	t0=$(rig_now)
 	while [ $i -lt "$1" ] && { [ $i -gt 0 ] || load_start pm verify; }; do
 		st=$(echo "$states" | awk -v i=$i '{ print $(i % NF + 1) }')
 		acked_write "pm.$i"
@@ -311,7 +309,7 @@ pm_cycles() {
 	done
 	[ $i = 0 ] || load_end pm stop
 	[ -n "$delay" ] && echo "$delay" >/sys/module/suspend/parameters/pm_test_delay
-	say "$PH" "$i cycles ($states) under one fio run in $(since "$t0") s"
+	say "$PH" "$i cycles ($states) under one fio run in $(rig_since "$t0") s"
 	dmesg_since | grep -E 'PM: suspend (entry|exit)|PM: hibernation' | tail -n 2 | sed 's/^/# /' >>"$W/$PH.log"
 }
 
@@ -464,7 +462,7 @@ disks_after() {
 }
 
 echo "# counts: $UNBIND block unbinds, $TRANSPORT transport unbinds, $RELOAD reloads, $PM freeze/restore"
-T0=$(uptime_s)
+T0=$(rig_now)
 # a short warm-up run (the first use of fio, io_uring and the disks
 # allocates what then stays), then the baseline with the drivers out
 PH=fio_no_verify_errors
@@ -513,5 +511,5 @@ slab_end
 result slab_back_after_unload
 tap_check dmesg_clean dmesg_clean
 tap_check_v disks_back_after disks_after
-echo "# churn took $(since "$T0") s"
+echo "# churn took $(rig_since "$T0") s"
 tap_exit

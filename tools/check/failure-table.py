@@ -47,32 +47,33 @@ def sections(log):
     return out
 
 
-def find(notes, pattern, default=None):
-    for n in notes:
-        m = re.search(pattern, n)
-        if m:
-            return m
-    return default
+def matches(notes, pattern):
+    """the match of PATTERN in each note that has one, in order"""
+    return [m for m in (re.search(pattern, n) for n in notes) if m]
+
+
+def find(notes, pattern):
+    """the first note's match of PATTERN, or None"""
+    got = matches(notes, pattern)
+    return got[0] if got else None
 
 
 def resets(notes, ours):
     """vblk's resets, summed over the rounds"""
     if not ours:
         return "—"
-    got = [re.search(r"resets \+(\d+)", n) for n in notes if "vblk's counters:" in n]
-    if not got:
+    if not matches(notes, r"vblk's counters:"):
         return "?"
-    return str(sum(int(r.group(1)) for r in got if r))
+    return str(sum(int(m.group(1)) for m in matches(notes, r"vblk's counters:.*\bresets \+(\d+)")))
 
 
 def hung(notes):
-    got = [int(m.group(1)) for n in notes for m in [re.search(r"hung-task warnings: (\d+)", n)] if m]
-    return str(sum(got)) if got else "?"
+    got = matches(notes, r"hung-task warnings: (\d+)")
+    return str(sum(int(m.group(1)) for m in got)) if got else "?"
 
 
 def fio_errors(notes, res):
-    errs = [int(m.group(1)) for n in notes
-            for m in [re.search(r"fio: .*err= *(\d+)", n)] if m]
+    errs = [int(m.group(1)) for m in matches(notes, r"fio: .*err= *(\d+)")]
     if not errs:
         return "0" if res == "pass" else "?"
     bad = [e for e in errs if e]
@@ -106,8 +107,7 @@ def backend_rows(cases, ours):
                          resets(notes, ours), hung(notes)))
             continue
         # one line a round (make check-long repeats each case)
-        got = [m for n in notes for m in [re.search(
-            r"first I/O completed ([\d.]+) s after the backend came back, longest stall ([\d.]+) s", n)] if m]
+        got = matches(notes, r"first I/O completed ([\d.]+) s after the backend came back, longest stall ([\d.]+) s")
         lost = any("not resumed" in n for n in notes)
         if got and not lost:
             first = sorted(float(m.group(1)) for m in got)
@@ -137,8 +137,7 @@ def failed(cases):
 
 def snapshot_rows(cases, ours):
     _, notes = result(cases, "rounds_verified")
-    rounds = [m for n in notes for m in [re.search(
-        r"round \d+: restored after .*longest I/O stall ([\d.]+) s.*fio rc (\d+)", n)] if m]
+    rounds = matches(notes, r"round \d+: restored after .*longest I/O stall ([\d.]+) s.*fio rc (\d+)")
     stall = max((float(r.group(1)) for r in rounds), default=None)
     bad = sum(1 for r in rounds if r.group(2) != "0")
     nores, _ = result(cases, "no_resets_or_timeouts")
